@@ -1,0 +1,267 @@
+"""Loading a scenario from a YAML file, a folder of CSV files or an Excel workbook.
+
+All three go through the same steps: read the source into plain data with locations, gather
+each table's rows (inline, from CSV, nested or flat), validate every row, check across tables,
+and only then build the :class:`~dronefab.model.scenario.Scenario`. Every problem found on the
+way is reported together.
+"""
+
+from __future__ import annotations
+
+import os
+from collections import defaultdict
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from pydantic import BaseModel, ValidationError
+
+from dronefab.errors import Location, Problem, ScenarioError, UsageError, sort_key
+from dronefab.model.checks import run_checks
+from dronefab.model.flat import FlatTable, document_from_tables
+from dronefab.model.messages import describe_value, error_message
+from dronefab.model.scenario import Scenario
+from dronefab.model.schema import FORMAT_VERSION, Horizon, Risks, Site, Supplier, Supply, WorkCenter
+from dronefab.model.sources import (
+    LocationIndex,
+    PathKey,
+    SourceDocument,
+    format_path,
+    read_csv,
+    read_yaml,
+)
+from dronefab.model.tables import (
+    TABLES,
+    CheckedRow,
+    collect_rows,
+    declared_ids,
+    unknown_top_level_keys,
+    validate_rows,
+)
+
+YAML_SUFFIXES = (".yaml", ".yml")
+WORKBOOK_SUFFIXES = (".xlsx", ".xlsm")
+
+
+@dataclass
+class Validation:
+    """The outcome of validating a scenario: the scenario when valid, and every problem found."""
+
+    scenario: Scenario | None
+    problems: list[Problem] = field(default_factory=list)
+
+    @property
+    def errors(self) -> list[Problem]:
+        """Problems that make the scenario invalid."""
+        return [p for p in self.problems if p.is_error]
+
+    @property
+    def warnings(self) -> list[Problem]:
+        """Problems that do not stop loading."""
+        return [p for p in self.problems if not p.is_error]
+
+
+def load_scenario(path: str | os.PathLike[str]) -> Scenario:
+    """Load and validate a scenario.
+
+    Parameters
+    ----------
+    path
+        A YAML file (tables inline or in CSV files beside it), a folder of CSV files (the flat
+        form, with a ``scenario.csv`` header table), or an Excel workbook.
+
+    Returns
+    -------
+    Scenario
+        The validated scenario.
+
+    Raises
+    ------
+    ScenarioError
+        Listing every problem found, each with its file, line and field.
+    UsageError
+        When the path does not exist or is of an unknown kind.
+    """
+    result = validate_scenario(path)
+    if result.scenario is None:
+        raise ScenarioError(result.problems)
+    return result.scenario
+
+
+def validate_scenario(path: str | os.PathLike[str]) -> Validation:
+    """Check a scenario and return it (if valid) with every problem found, warnings included."""
+    source = Path(path)
+    display = str(path)
+    if source.is_dir():
+        doc = read_csv_folder(source, display)
+        return build(doc, source, display)
+    if not source.exists():
+        message = f"scenario not found: {display}"
+        raise UsageError(message)
+    suffix = source.suffix.lower()
+    if suffix in YAML_SUFFIXES:
+        doc = read_yaml(source, display)
+        return build(doc, source.parent, os.path.dirname(display))
+    if suffix in WORKBOOK_SUFFIXES:
+        from dronefab.model.xlsx import read_workbook
+
+        return build(read_workbook(source, display), source.parent, os.path.dirname(display))
+    message = (
+        f"cannot read {display}: expected a .yaml file, a folder of CSV files or an .xlsx workbook"
+    )
+    raise UsageError(message)
+
+
+def read_csv_folder(folder: Path, display: str) -> SourceDocument:
+    """Read the flat form: one CSV file per table, named after it (``sites.csv`` ...)."""
+    tables: dict[str, FlatTable] = {}
+    problems: list[Problem] = []
+    files = sorted(folder.glob("*.csv"))
+    if not files:
+        message = (
+            "holds no CSV tables; a scenario folder needs scenario.csv, items.csv, sites.csv, ..."
+        )
+        problems.append(Problem(Location(display), "", message))
+    for file in files:
+        name = os.path.join(display, file.name)
+        table = read_csv(file, name)
+        problems.extend(table.problems)
+        lines = table.lines
+
+        def locate(
+            index: int, column: str | None, name: str = name, lines: list[int] = lines
+        ) -> Location:
+            return Location(name, lines[index])
+
+        tables[file.stem] = FlatTable(file.stem, list(table.rows), locate, Location(name))
+    doc = document_from_tables(tables)
+    doc.problems[:0] = problems
+    return doc
+
+
+def _validate_block(
+    model: type[BaseModel], value: Any, path: PathKey, locations: LocationIndex
+) -> tuple[Any, list[Problem]]:
+    try:
+        return model.model_validate(value), []
+    except ValidationError as exc:
+        problems = []
+        for error in exc.errors(include_url=False):
+            full = (*path, *error["loc"])
+            problems.append(
+                Problem(locations.find(full), format_path(full), error_message(error, model))
+            )
+        return None, problems
+
+
+def _header(doc: SourceDocument) -> tuple[str | None, Horizon | None, Risks | None, list[Problem]]:
+    data, locations = doc.data, doc.locations
+    problems: list[Problem] = []
+
+    def report(path: PathKey, message: str) -> None:
+        problems.append(Problem(locations.find(path), format_path(path), message))
+
+    fmt = data.get("format")
+    if fmt is None:
+        report(("format",), f"is required: write 'format: {FORMAT_VERSION}' at the top")
+    elif fmt != FORMAT_VERSION:
+        report(("format",), f"must be '{FORMAT_VERSION}', got {describe_value(fmt)}")
+    name = data.get("name")
+    if name is None:
+        report(("name",), "is required: a short name for the scenario")
+        name = None
+    elif not isinstance(name, str | int | float):
+        report(("name",), f"must be text, got {describe_value(name)}")
+        name = None
+    horizon: Horizon | None = None
+    if "horizon" not in data:
+        report(("horizon",), "is required: {start: YYYY-MM-DD, periods: N, period_days: 7}")
+    else:
+        horizon, found = _validate_block(Horizon, data["horizon"], ("horizon",), locations)
+        problems += found
+    risks: Risks | None = Risks()
+    if data.get("risks") is not None:
+        risks, found = _validate_block(Risks, data["risks"], ("risks",), locations)
+        problems += found
+    return (str(name) if name is not None else None), horizon, risks, problems
+
+
+def build(doc: SourceDocument, base_dir: Path, display_dir: str) -> Validation:
+    """Validate a source document and build the scenario when it has no errors.
+
+    Parameters
+    ----------
+    doc
+        What was read from the user's files.
+    base_dir
+        Where CSV files the document refers to are looked for.
+    display_dir
+        ``base_dir`` as the user wrote it, for messages.
+    """
+    if doc.problems and not doc.data:
+        return Validation(None, list(doc.problems))  # unreadable: anything more would be noise
+    problems = list(doc.problems)
+    problems += unknown_top_level_keys(doc)
+    name, horizon, risks, found = _header(doc)
+    problems += found
+    raw = collect_rows(doc, base_dir, display_dir)
+    problems += raw.problems
+    checked: dict[str, list[CheckedRow[Any]]] = {}
+    for table, spec in TABLES.items():
+        checked[table], found = validate_rows(spec, raw.rows[table], doc.locations)
+        problems += found
+    problems += run_checks(checked, declared_ids(raw.rows), doc.locations, horizon, risks)
+    problems.sort(key=sort_key)
+    if any(p.is_error for p in problems) or name is None or horizon is None or risks is None:
+        return Validation(None, problems)
+    return Validation(_assemble(name, horizon, risks, checked), problems)
+
+
+def _assemble(
+    name: str, horizon: Horizon, risks: Risks, rows: dict[str, list[CheckedRow[Any]]]
+) -> Scenario:
+    """Nest the flat rows back into sites and suppliers and build the scenario."""
+    makes: dict[str, list[str]] = defaultdict(list)
+    for row in rows["makes"]:
+        makes[row.value.site].append(row.value.item)
+    centers: dict[str, list[WorkCenter]] = defaultdict(list)
+    for row in rows["work_centers"]:
+        centers[row.value.site].append(WorkCenter(**row.value.model_dump(exclude={"site"})))
+    stock: dict[str, dict[str, float]] = defaultdict(dict)
+    for row in rows["initial_inventory"]:
+        stock[row.value.site][row.value.item] = row.value.quantity
+    supplies: dict[str, list[Supply]] = defaultdict(list)
+    for row in rows["supplies"]:
+        supplies[row.value.supplier].append(Supply(**row.value.model_dump(exclude={"supplier"})))
+
+    def values(table: str) -> list[Any]:
+        return [row.value for row in rows[table]]
+
+    sites = [
+        Site(
+            **row.value.model_dump(),
+            makes=makes[row.value.id],
+            work_centers=centers[row.value.id],
+            initial_inventory=stock[row.value.id],
+        )
+        for row in rows["sites"]
+    ]
+    suppliers = [
+        Supplier(**row.value.model_dump(), supplies=supplies[row.value.id])
+        for row in rows["suppliers"]
+    ]
+    return Scenario(
+        name=name,
+        horizon=horizon,
+        organizations=values("organizations"),
+        items=values("items"),
+        bom=values("bom"),
+        routings=values("routings"),
+        sites=sites,
+        suppliers=suppliers,
+        on_order=values("on_order"),
+        customers=values("customers"),
+        lanes=values("lanes"),
+        demand=values("demand"),
+        risks=risks,
+    )

@@ -1,0 +1,164 @@
+"""Plain-language wording of validation errors.
+
+pydantic reports ``Input should be greater than 0``; a planner reads
+``must be a positive number, got -3``. This module does that translation, and suggests the
+closest known name for a misspelt key or value.
+"""
+
+from __future__ import annotations
+
+import difflib
+import types
+import typing
+from collections.abc import Iterable, Sequence
+from datetime import date
+from typing import Any
+
+from pydantic import BaseModel
+from pydantic_core import ErrorDetails
+
+_MISSING = object()
+
+
+def did_you_mean(word: str, choices: Iterable[str]) -> str:
+    """`` (did you mean 'x'?)`` for the closest choice, or an empty string."""
+    matches = difflib.get_close_matches(str(word), list(choices), n=1, cutoff=0.6)
+    return f" (did you mean '{matches[0]}'?)" if matches else ""
+
+
+def describe_value(value: Any) -> str:
+    """A short rendering of a user's value for ``got ...``."""
+    if value is None or value is _MISSING:
+        return "nothing"
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, int | float):
+        return f"{value:g}" if isinstance(value, float) else str(value)
+    if isinstance(value, date):
+        return value.isoformat()
+    if isinstance(value, dict):
+        return "a mapping"
+    if isinstance(value, list | tuple):
+        return "a list"
+    text = str(value)
+    if len(text) > 40:
+        text = text[:37] + "..."
+    try:
+        float(text)
+    except ValueError:
+        return f"'{text}'"
+    return text
+
+
+def _join(words: Sequence[str]) -> str:
+    return ", ".join(words)
+
+
+def _model_at(model: type[BaseModel], loc: Sequence[str | int]) -> type[BaseModel] | None:
+    """The model class that holds the last element of ``loc`` (for listing its field names)."""
+    current: type[BaseModel] | None = model
+    for part in loc:
+        if current is None:
+            return None
+        if isinstance(part, int) or part not in current.model_fields:
+            # A list index or a dict key: the element type is already what we want.
+            continue
+        current = _inner_model(current.model_fields[part].annotation)
+    return current
+
+
+def _inner_model(annotation: Any) -> type[BaseModel] | None:
+    if isinstance(annotation, type) and issubclass(annotation, BaseModel):
+        return annotation
+    origin = typing.get_origin(annotation)
+    if origin is None and not isinstance(annotation, types.UnionType):
+        return None
+    for arg in typing.get_args(annotation):
+        found = _inner_model(arg)
+        if found is not None:
+            return found
+    return None
+
+
+def field_names(model: type[BaseModel]) -> list[str]:
+    """The keys a user may write for ``model`` (aliases where a field has one)."""
+    return [info.alias or name for name, info in model.model_fields.items()]
+
+
+def _description(model: type[BaseModel], loc: Sequence[str | int]) -> str | None:
+    holder = _model_at(model, loc[:-1])
+    if holder is None or not loc or not isinstance(loc[-1], str):
+        return None
+    for name, info in holder.model_fields.items():
+        if loc[-1] in (name, info.alias):
+            return info.description
+    return None
+
+
+def error_message(error: ErrorDetails, model: type[BaseModel]) -> str:
+    """Phrase one pydantic error for a planner.
+
+    Parameters
+    ----------
+    error
+        One entry of ``ValidationError.errors()``.
+    model
+        The model that was validated (to list valid keys for an unknown key).
+    """
+    kind = error["type"]
+    ctx = error.get("ctx", {})
+    got = describe_value(error.get("input", _MISSING))
+    loc = error["loc"]
+    if kind == "missing":
+        description = _description(model, loc)
+        return (
+            f"is required: {description[0].lower()}{description[1:]}"
+            if description
+            else "is required"
+        )
+    if kind == "extra_forbidden":
+        holder = _model_at(model, loc[:-1]) or model
+        names = field_names(holder)
+        hint = did_you_mean(str(loc[-1]), names) or f"; expected one of: {_join(names)}"
+        return f"unknown key '{loc[-1]}'{hint}"
+    if kind == "greater_than":
+        bound = ctx.get("gt")
+        if bound == 0:
+            return f"must be a positive number, got {got}"
+        return f"must be greater than {describe_value(bound)}, got {got}"
+    if kind == "greater_than_equal":
+        bound = ctx.get("ge")
+        if bound == 0:
+            return f"must not be negative, got {got}"
+        return f"must be {describe_value(bound)} or more, got {got}"
+    if kind == "less_than_equal":
+        return f"must be at most {describe_value(ctx.get('le'))}, got {got}"
+    if kind == "less_than":
+        return f"must be less than {describe_value(ctx.get('lt'))}, got {got}"
+    if kind in {"int_parsing", "int_type", "int_from_float"}:
+        return f"must be a whole number, got {got}"
+    if kind in {"float_parsing", "float_type"}:
+        return f"must be a number, got {got}"
+    if kind == "finite_number":
+        return f"must be a finite number, got {got}"
+    if kind in {"bool_parsing", "bool_type"}:
+        return f"must be true or false, got {got}"
+    if kind.startswith("date_"):
+        return f"must be a date like 2026-01-05, got {got}"
+    if kind == "literal_error":
+        expected = str(ctx.get("expected", "")).replace("'", "").replace(" or ", ", ")
+        choices = [word.strip() for word in expected.split(",")]
+        return f"must be one of {_join(choices)}, got {got}" + did_you_mean(
+            str(error.get("input")), choices
+        )
+    if kind == "string_type":
+        return f"must be text, got {got}"
+    if kind == "string_too_short":
+        return "must not be empty"
+    if kind == "list_type":
+        return f"must be a list, got {got}"
+    if kind in {"dict_type", "model_type", "model_attributes_type"}:
+        return f"must be a mapping of keys to values, got {got}"
+    if kind == "value_error":
+        return str(ctx.get("error", error["msg"]))
+    return str(error["msg"])
