@@ -39,9 +39,37 @@ def csv_text(columns: list[str], rows: Iterable[dict[str, Any]]) -> str:
     return buffer.getvalue()
 
 
+class _TableDumper(yaml.SafeDumper):
+    """Writes a mapping of plain values (a table row) on one line, as people write tables."""
+
+
+def _represent_mapping(dumper: yaml.SafeDumper, data: dict[Any, Any]) -> yaml.Node:
+    flat = all(not isinstance(value, dict | list) for value in data.values())
+    return dumper.represent_mapping(
+        "tag:yaml.org,2002:map", data, flow_style=flat and len(data) > 0
+    )
+
+
+def _represent_list(dumper: yaml.SafeDumper, data: list[Any]) -> yaml.Node:
+    flat = all(not isinstance(value, dict | list) for value in data)
+    return dumper.represent_sequence("tag:yaml.org,2002:seq", data, flow_style=flat)
+
+
+def _represent_float(dumper: yaml.SafeDumper, data: float) -> yaml.Node:
+    # 4.0 stations reads better as 4; the loader turns it back into the same float.
+    if data.is_integer() and abs(data) < 1e15:
+        return dumper.represent_int(int(data))
+    return dumper.represent_float(data)
+
+
+_TableDumper.add_representer(dict, _represent_mapping)
+_TableDumper.add_representer(list, _represent_list)
+_TableDumper.add_representer(float, _represent_float)
+
+
 def yaml_text(document: dict[str, Any]) -> str:
-    """YAML text of a document, keys in the order given, wide lines kept on one line."""
-    return yaml.safe_dump(document, sort_keys=False, allow_unicode=True, width=120)
+    """YAML text of a document, keys in the order given, each table row on one line."""
+    return yaml.dump(document, Dumper=_TableDumper, sort_keys=False, allow_unicode=True, width=200)
 
 
 def write_yaml(
