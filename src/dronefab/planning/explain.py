@@ -1,0 +1,334 @@
+"""Why each late unit is late, in words a planner understands.
+
+Method (a relaxation cascade, then duals to name the constraint):
+
+1. Late units per (customer, product, due period) come from the plan, deliveries matched to the
+   oldest open demand first.
+2. The same model is solved again without work-center capacity (R1), then also without supplier
+   capacity (R2). Units late in the plan but not in R1 are late because of work-center capacity;
+   late in R1 but not in R2, because of supplier capacity; still late in R2, because of the
+   structure of the network: a lead time too long to order before the due date, a missing lane,
+   a part nobody supplies.
+3. Capacity-caused units are attributed to the binding rows that can serve the product (its
+   own and its components' work centers and suppliers) in periods up to the due period, in
+   proportion to their shadow prices (the LP's dual values); structural ones to the item on the
+   critical path of the cumulative lead time, or to the missing lane or supplier.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+import pandas as pd
+
+from dronefab.planning.lp import Float
+from dronefab.planning.model import ModelSettings, PlanningModel, build_model
+from dronefab.planning.network import Network
+from dronefab.planning.solve import solve
+from dronefab.planning.tables import backlog_table, on_time_by_due_period
+
+WORK_CENTER = "work-center capacity"
+SUPPLIER = "supplier capacity"
+LEAD_TIME = "lead time"
+MISSING_LANE = "missing lane"
+MISSING_SUPPLIER = "missing supplier"
+COLUMNS = [
+    "customer",
+    "item",
+    "due_period",
+    "quantity",
+    "never_delivered",
+    "reason",
+    "detail",
+    "constraint",
+]
+MAX_CONSTRAINTS_PER_BUCKET = 3
+
+
+def late_units(m: PlanningModel, values: Float) -> tuple[Float, Float]:
+    """Late (or never delivered) and never-delivered units, shape ``(customer, item, period)``."""
+    net = m.network
+    frame = backlog_table(m, values)
+    delivered = np.zeros_like(net.demand)
+    k = frame["customer"].map(net.customer_index).to_numpy(dtype=np.int64)
+    i = frame["item"].map(net.item_index).to_numpy(dtype=np.int64)
+    t = frame["period"].to_numpy(dtype=np.int64) - 1
+    delivered[k, i, t] = frame["delivered"].to_numpy(dtype=float)
+    on_time, never = on_time_by_due_period(net.demand, delivered)
+    late = np.where(net.demand > 0, net.demand - on_time, 0.0)
+    return np.clip(late, 0.0, None), never
+
+
+def closure(net: Network, product: int) -> tuple[set[int], set[int]]:
+    """The made and the purchased items in a product's bill of materials (the product included)."""
+    made: set[int] = set()
+    bought: set[int] = set()
+    stack = [product]
+    while stack:
+        item = stack.pop()
+        if item in made or item in bought:
+            continue
+        (made if net.is_made[item] else bought).add(item)
+        stack.extend(int(c) for c in net.bom_component[net.bom_parent == item])
+    return made, bought
+
+
+@dataclass
+class Group:
+    """A binding constraint group (a work center at a site, or a supplier's item)."""
+
+    reason: str
+    key: str
+    detail: str
+    weight_by_period: Float  # shadow price mass per period
+
+
+def _periods_text(periods: np.ndarray) -> str:
+    if len(periods) == 0:
+        return ""
+    first, last = int(periods.min()) + 1, int(periods.max()) + 1
+    return f"period {first}" if first == last else f"periods {first}-{last}"
+
+
+def work_center_groups(m: PlanningModel, dual: Float) -> dict[tuple[int, int], Group]:
+    """Binding work centers: (site, wc) with positive shadow price in some period."""
+    net, T = m.network, m.network.T
+    block = m.lp.constraints.get("Capacity")
+    if block is None:
+        return {}
+    price = np.clip(-dual[block.start : block.stop], 0.0, None)
+    groups = {}
+    site, wc, t = block.keys["site"], block.keys["work_center"], block.keys["period"]
+    for pair in np.unique(np.stack([site, wc], axis=1), axis=0) if len(site) else []:
+        s, w = int(pair[0]), int(pair[1])
+        rows = (site == s) & (wc == w)
+        weights = np.zeros(T)
+        weights[t[rows]] = price[rows]
+        if weights.sum() <= 1e-9:
+            continue
+        busy = np.flatnonzero(weights > 1e-9)
+        detail = (
+            f"work center {net.work_centers[w]} at {net.sites[s]} is full in {_periods_text(busy)} "
+            f"(an extra hour is worth up to {weights.max():,.0f})"
+        )
+        groups[(s, w)] = Group(
+            WORK_CENTER, f"{net.sites[s]}/{net.work_centers[w]}", detail, weights
+        )
+    return groups
+
+
+def supplier_groups(m: PlanningModel, dual: Float) -> dict[int, Group]:
+    """Binding supplier offers: those with a positive dual on their capacity in some period."""
+    net, T = m.network, m.network.T
+    block = m.lp.constraints.get("Supplier")
+    if block is None:
+        return {}
+    price = np.clip(-dual[block.start : block.stop], 0.0, None)
+    groups = {}
+    offer, t = block.keys["offer"], block.keys["period"]
+    for o in np.unique(offer):
+        rows = offer == o
+        weights = np.zeros(T)
+        weights[t[rows]] = price[rows]
+        if weights.sum() <= 1e-9:
+            continue
+        u, i = net.supplies.supplier[o], net.supplies.item[o]
+        busy = np.flatnonzero(weights > 1e-9)
+        detail = (
+            f"supplier {net.suppliers[u]} can deliver only {net.supplies.capacity[o]:,.0f} "
+            f"{net.items[i]} per order period, all used in order {_periods_text(busy)}"
+        )
+        groups[int(o)] = Group(SUPPLIER, f"{net.suppliers[u]}/{net.items[i]}", detail, weights)
+    return groups
+
+
+def cumulative_lead_time(net: Network) -> tuple[Float, np.ndarray]:
+    """Earliest period (0-based) each item can first be had anywhere if ordered at once.
+
+    Purchased items: their shortest supplier lead time (inf with no supplier); made items: the
+    latest of their components (production may use what arrives in the same period). Also
+    returns, per item, the purchased item on its critical path.
+    """
+    I = len(net.items)
+    earliest = np.full(I, np.inf)
+    critical = np.arange(I)
+    offers = net.supplies
+    for o in range(len(offers)):
+        if offers.capacity[o] > 0:
+            earliest[offers.item[o]] = min(earliest[offers.item[o]], offers.periods[o])
+    made = np.flatnonzero(net.is_made)
+    earliest[made] = 0.0
+    for _ in range(I):  # values only grow and the BOM is acyclic: at most I rounds
+        changed = False
+        for parent in made:
+            components = net.bom_component[net.bom_parent == parent]
+            if len(components) == 0:
+                continue
+            worst = components[np.argmax(earliest[components])]
+            if earliest[worst] > earliest[parent]:
+                earliest[parent] = earliest[worst]
+                critical[parent] = critical[worst]
+                changed = True
+        if not changed:
+            break
+    return earliest, critical
+
+
+def _structural(net: Network, k: int, p: int, t: int) -> tuple[str, str, str]:
+    """Reason, detail and key for units late even with unlimited capacity."""
+    lanes = net.customer_lanes
+    into = lanes.origin[lanes.target == k]
+    makers = np.flatnonzero(net.makes[:, p])
+    stock_sites = np.flatnonzero((net.initial[:, p] > 0) | (net.on_order[:, p].sum(axis=1) > 0))
+    if not set(into.tolist()) & (set(makers.tolist()) | set(stock_sites.tolist())):
+        where = ", ".join(net.sites[s] for s in makers) or "no site"
+        detail = f"no lane to {net.customers[k]} from a site that makes {net.items[p]} ({where})"
+        return MISSING_LANE, detail, f"{net.customers[k]}/{net.items[p]}"
+    _, bought = closure(net, p)
+    missing = sorted(i for i in bought if not net.purchasable[i])
+    if missing:
+        names = ", ".join(net.items[i] for i in missing)
+        detail = (
+            f"nobody supplies {names}; only stock on hand and orders already placed can be used"
+        )
+        return MISSING_SUPPLIER, detail, names
+    earliest, critical = cumulative_lead_time(net)
+    transit = lanes.periods[lanes.target == k].min() if (lanes.target == k).any() else 0
+    part = int(critical[p])
+    first = int(earliest[p] + transit) + 1
+    days = _lead_time_days(net, part)
+    detail = (
+        f"{net.items[part]} takes {days:g} days from order, so with transit a unit can reach "
+        f"{net.customers[k]} in period {first} at the earliest if ordered now (due period {t + 1}); "
+        "stock and orders already placed do not cover the rest"
+    )
+    return LEAD_TIME, detail, net.items[part]
+
+
+def _lead_time_days(net: Network, item: int) -> float:
+    days = [
+        s.lead_time_days
+        for sup in net.scenario.suppliers
+        for s in sup.supplies
+        if s.item == net.items[item]
+    ]
+    return min(days) if days else 0.0
+
+
+def _attribute(
+    groups: list[Group], t: int, units: float, fallback: tuple[str, str, str]
+) -> list[tuple[str, str, str, float]]:
+    """Split ``units`` over the groups by their shadow-price mass up to period ``t``."""
+    weights = np.array([g.weight_by_period[: t + 1].sum() for g in groups])
+    if len(groups) == 0 or weights.sum() <= 1e-12:
+        reason, detail, key = fallback
+        return [(reason, detail, key, units)]
+    order = np.argsort(-weights)[:MAX_CONSTRAINTS_PER_BUCKET]
+    share = weights[order] / weights[order].sum()
+    return [
+        (groups[n].reason, groups[n].detail, groups[n].key, units * f)
+        for n, f in zip(order, share, strict=True)
+    ]
+
+
+def explain(
+    m: PlanningModel, values: Float, dual: Float | None, time_limit: float | None
+) -> pd.DataFrame:
+    """Explanations for every late or never-delivered unit (see the module docstring)."""
+    net = m.network
+    late, never = late_units(m, values)
+    if late.sum() <= 1e-6:
+        return pd.DataFrame(columns=COLUMNS)
+    settings = m.settings
+    wc_groups = work_center_groups(m, dual) if dual is not None else {}
+    sup_groups: dict[int, Group] = {}
+    late1 = late2 = late
+    if settings.work_center_capacity or settings.supplier_capacity:
+        # R1: no work-center capacity. Its duals name the suppliers that bind once the work
+        # centers no longer do (in the full model they are often hidden behind them).
+        r1 = build_model(net, ModelSettings(prune=settings.prune, work_center_capacity=False))
+        solved1 = solve(r1.lp, time_limit)
+        late1 = late_units(r1, solved1.values)[0]
+        if solved1.row_dual is not None:
+            sup_groups = supplier_groups(r1, solved1.row_dual)
+        r2 = build_model(
+            net,
+            ModelSettings(
+                prune=settings.prune, work_center_capacity=False, supplier_capacity=False
+            ),
+        )
+        late2 = late_units(r2, solve(r2.lp, time_limit).values)[0]
+    rows = []
+    for k, p, t in zip(*np.nonzero(late > 1e-6), strict=True):
+        rows += _explain_bucket(
+            net, int(k), int(p), int(t), late, late1, late2, never, wc_groups, sup_groups
+        )
+    frame = pd.DataFrame(rows, columns=COLUMNS)
+    frame = frame[frame["quantity"] > 1e-6]
+    return frame.sort_values(
+        ["customer", "item", "due_period", "quantity"],
+        ascending=[True, True, True, False],
+        ignore_index=True,
+    )
+
+
+def _explain_bucket(
+    net: Network,
+    k: int,
+    p: int,
+    t: int,
+    late: Float,
+    late1: Float,
+    late2: Float,
+    never: Float,
+    wc_groups: dict[tuple[int, int], Group],
+    sup_groups: dict[int, Group],
+) -> list[list[object]]:
+    units = float(late[k, p, t])
+    structural = min(float(late2[k, p, t]), units)
+    rest = units - structural
+    by_wc = max(0.0, units - float(late1[k, p, t]))
+    by_sup = max(0.0, float(late1[k, p, t]) - float(late2[k, p, t]))
+    share_wc = by_wc / (by_wc + by_sup) if by_wc + by_sup > 1e-9 else (1.0 if wc_groups else 0.0)
+    made, bought = closure(net, p)
+    parts: list[tuple[str, str, str, float]] = []
+    if rest > 1e-9:
+        relevant_wc = [
+            g
+            for (s, w), g in wc_groups.items()
+            if any(net.makes[s, i] and net.minutes[i, w] > 0 for i in made)
+        ]
+        relevant_sup = [g for o, g in sup_groups.items() if net.supplies.item[o] in bought]
+        wc_fallback = (
+            WORK_CENTER,
+            f"work-center hours for {net.items[p]} and its assemblies run out",
+            "",
+        )
+        sup_fallback = (SUPPLIER, f"supplier capacity for the parts of {net.items[p]} runs out", "")
+        if share_wc > 0:
+            parts += _attribute(relevant_wc, t, rest * share_wc, wc_fallback)
+        if share_wc < 1:
+            parts += _attribute(relevant_sup, t, rest * (1 - share_wc), sup_fallback)
+    if structural > 1e-9:
+        reason, detail, key = _structural(net, k, p, t)
+        parts.append((reason, detail, key, structural))
+    never_share = float(never[k, p, t]) / units if units > 0 else 0.0
+    return [
+        [net.customers[k], net.items[p], t + 1, q, q * never_share, reason, detail, key]
+        for reason, detail, key, q in parts
+    ]
+
+
+def ranked_reasons(explanations: pd.DataFrame) -> pd.DataFrame:
+    """Explanations summed by reason and constraint, the costliest first."""
+    if explanations.empty:
+        return pd.DataFrame(
+            columns=["reason", "constraint", "detail", "quantity", "never_delivered"]
+        )
+    grouped = explanations.groupby(["reason", "constraint"], as_index=False, sort=False).agg(
+        detail=("detail", "first"),
+        quantity=("quantity", "sum"),
+        never_delivered=("never_delivered", "sum"),
+    )
+    return grouped.sort_values("quantity", ascending=False, ignore_index=True)

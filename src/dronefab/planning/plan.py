@@ -1,0 +1,240 @@
+"""Planning end to end: build, solve, tabulate, explain, write.
+
+>>> import dronefab
+>>> result = dronefab.plan(dronefab.load_scenario("demo.yaml"))  # doctest: +SKIP
+>>> result.write("plan/")  # doctest: +SKIP
+"""
+
+from __future__ import annotations
+
+import json
+import math
+import os
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import pandas as pd
+
+from dronefab.errors import UsageError
+from dronefab.files import write_text
+from dronefab.model.scenario import Scenario
+from dronefab.planning import tables
+from dronefab.planning.explain import explain
+from dronefab.planning.marginal import station_values
+from dronefab.planning.model import ModelSettings, build_model
+from dronefab.planning.network import Network
+from dronefab.planning.solve import solve
+
+TABLES = (
+    "production",
+    "purchases",
+    "shipments",
+    "transfers",
+    "inventory",
+    "backlog",
+    "capacity",
+    "explanations",
+    "station_value",
+)
+
+
+@dataclass(frozen=True)
+class PlanOptions:
+    """How to plan.
+
+    Parameters
+    ----------
+    unconstrained
+        Classic MRP: ignore work-center and supplier capacities; ``capacity.csv`` then shows the
+        load the plan needs and flags every overload.
+    integer
+        Whole units (a MIP); solved to optimality or to the time limit, the gap reported.
+    time_limit
+        Seconds the solver may take (per solve); None for no limit.
+    prune
+        Leave out variables that can never carry flow (same optimum, smaller model).
+    explain
+        Explain late units and value extra stations (extra solves of relaxed models).
+    exact_station_values
+        How many of the most valuable stations to confirm by re-solving.
+    """
+
+    unconstrained: bool = False
+    integer: bool = False
+    time_limit: float | None = None
+    prune: bool = True
+    explain: bool = True
+    exact_station_values: int = 5
+
+
+@dataclass
+class Plan:
+    """A plan: the SCENARIO.md tables as DataFrames, and its summary."""
+
+    production: pd.DataFrame
+    purchases: pd.DataFrame
+    shipments: pd.DataFrame
+    transfers: pd.DataFrame
+    inventory: pd.DataFrame
+    backlog: pd.DataFrame
+    capacity: pd.DataFrame
+    explanations: pd.DataFrame
+    station_value: pd.DataFrame
+    summary: dict[str, Any] = field(default_factory=dict)
+
+    @property
+    def objective(self) -> float:
+        """The optimal (or best found) objective value."""
+        return float(self.summary["objective"])
+
+    def write(self, folder: str | os.PathLike[str]) -> Path:
+        """Write every table as CSV and ``summary.json`` into ``folder``, each file atomically.
+
+        ``summary.json`` is written last, so its presence means the folder is complete.
+        """
+        target = Path(folder)
+        target.mkdir(parents=True, exist_ok=True)
+        (target / "summary.json").unlink(missing_ok=True)
+        for name in TABLES:
+            frame: pd.DataFrame = getattr(self, name)
+            write_text(target / f"{name}.csv", frame.to_csv(index=False, float_format="%.10g"))
+        write_text(target / "summary.json", json.dumps(_jsonable(self.summary), indent=2) + "\n")
+        return target
+
+
+def _jsonable(value: Any) -> Any:
+    if isinstance(value, dict):
+        return {str(k): _jsonable(v) for k, v in value.items()}
+    if isinstance(value, list | tuple):
+        return [_jsonable(v) for v in value]
+    if isinstance(value, float) and not math.isfinite(value):
+        return None
+    if hasattr(value, "item"):  # numpy scalars
+        return _jsonable(value.item())
+    return value
+
+
+def read_plan(folder: str | os.PathLike[str]) -> Plan:
+    """Read a plan folder written by :meth:`Plan.write`.
+
+    Raises
+    ------
+    UsageError
+        If the folder is not a complete plan.
+    """
+    source = Path(folder)
+    summary_file = source / "summary.json"
+    if not summary_file.is_file():
+        message = f"{source} is not a plan folder (no summary.json); run 'dronefab plan' first"
+        raise UsageError(message)
+    frames = {}
+    for name in TABLES:
+        file = source / f"{name}.csv"
+        if not file.is_file():
+            message = f"{source} is missing {name}.csv; run 'dronefab plan' again"
+            raise UsageError(message)
+        try:
+            frames[name] = pd.read_csv(file)
+        except pd.errors.EmptyDataError:
+            frames[name] = pd.DataFrame()
+    summary = json.loads(summary_file.read_text(encoding="utf-8"))
+    return Plan(**frames, summary=summary)
+
+
+def _quiet(stage: str) -> None:
+    """The default progress callback: says nothing."""
+
+
+def plan(
+    scenario: Scenario,
+    options: PlanOptions | None = None,
+    progress: Callable[[str], None] = _quiet,
+) -> Plan:
+    """The optimal plan of a scenario, with explanations of its late units.
+
+    Parameters
+    ----------
+    scenario
+        A validated scenario (see :func:`dronefab.load_scenario`).
+    options
+        How to plan; defaults to the continuous, capacity-constrained optimum.
+    progress
+        Called with the name of each stage as it starts (for a progress display).
+
+    Raises
+    ------
+    dronefab.planning.solve.PlanningError
+        If the solver cannot produce a plan (said in words).
+    """
+    options = options or PlanOptions()
+    started = time.perf_counter()
+    progress("building the model")
+    network = Network(scenario)
+    settings = ModelSettings(
+        prune=options.prune,
+        work_center_capacity=not options.unconstrained,
+        supplier_capacity=not options.unconstrained,
+        integer=options.integer,
+    )
+    model = build_model(network, settings)
+    matrix_nonzeros = model.lp.matrix().nnz
+    build_seconds = time.perf_counter() - started
+    progress(f"solving ({model.lp.num_cols:,} variables, {model.lp.num_rows:,} constraints)")
+    solution = solve(model.lp, options.time_limit)
+    values = solution.values
+    frames = {
+        "production": tables.production_table(model, values),
+        "purchases": tables.purchases_table(model, values),
+        "shipments": tables.shipments_table(model, values),
+        "transfers": tables.transfers_table(model, values),
+        "inventory": tables.inventory_table(model, values),
+        "backlog": tables.backlog_table(model, values),
+        "capacity": tables.capacity_table(model, values, solution.row_dual),
+    }
+    explain_started = time.perf_counter()
+    if options.explain:
+        progress("explaining late units")
+        frames["explanations"] = explain(model, values, solution.row_dual, options.time_limit)
+        frames["station_value"] = station_values(model, solution, options.exact_station_values)
+    else:
+        frames["explanations"] = pd.DataFrame(
+            columns=["customer", "item", "due_period", "quantity", "reason", "detail"]
+        )
+        frames["station_value"] = pd.DataFrame(columns=["site", "work_center", "estimated_saving"])
+    explain_seconds = time.perf_counter() - explain_started
+    costs = tables.cost_breakdown(model, values)
+    units = tables.fill_rates(frames["backlog"], network.customers)
+    overloads = frames["capacity"][frames["capacity"]["overload_hours"] > 0]
+    summary: dict[str, Any] = {
+        "scenario": scenario.name,
+        "objective": solution.objective,
+        "costs": costs,
+        "fill_rate": {k: v["fill_rate"] for k, v in units.items()},
+        "units": units,
+        "status": solution.status,
+        "mode": "integer" if options.integer else "continuous",
+        "unconstrained": options.unconstrained,
+        "mip_gap": solution.mip_gap,
+        "build_seconds": build_seconds,
+        "solve_seconds": solution.seconds,
+        "explain_seconds": explain_seconds,
+        "total_seconds": time.perf_counter() - started,
+        "model": {
+            "variables": model.lp.num_cols,
+            "constraints": model.lp.num_rows,
+            "nonzeros": matrix_nonzeros,
+            "pruned": options.prune,
+            "iterations": solution.iterations,
+        },
+        "overloads": {
+            "periods": len(overloads),
+            "hours": float(overloads["overload_hours"].sum()),
+        },
+        "periods": scenario.horizon.periods,
+        "period_days": scenario.horizon.period_days,
+        "start": scenario.horizon.start.isoformat(),
+    }
+    return Plan(**frames, summary=summary)

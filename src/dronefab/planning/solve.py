@@ -1,0 +1,124 @@
+"""Solving a :class:`~dronefab.planning.lp.LinearProgram` with HiGHS.
+
+The matrix reaches HiGHS in one ``passModel`` call. A solver failure becomes a
+:class:`PlanningError` saying what happened in words, never a bare status code.
+"""
+
+from __future__ import annotations
+
+import time
+from dataclasses import dataclass
+
+import highspy
+import numpy as np
+
+from dronefab.errors import DronefabError
+from dronefab.planning.lp import Float, LinearProgram
+
+
+class PlanningError(DronefabError):
+    """The solver could not produce a plan."""
+
+
+@dataclass
+class Solution:
+    """What the solver returned.
+
+    ``row_dual`` is HiGHS's dual: the change of the objective per unit increase of a row's
+    bound (so a binding capacity row has a negative dual). It is None for a MIP.
+    """
+
+    status: str
+    objective: float
+    values: Float
+    row_dual: Float | None
+    mip_gap: float | None
+    seconds: float
+    iterations: int
+    highs: highspy.Highs
+
+
+def _to_highs(lp: LinearProgram) -> highspy.HighsLp:
+    matrix = lp.matrix()
+    model = highspy.HighsLp()
+    model.num_col_ = lp.num_cols
+    model.num_row_ = lp.num_rows
+    model.col_cost_ = lp.column_vector(lp.cost)
+    model.col_lower_ = lp.column_vector(lp.col_lower)
+    model.col_upper_ = lp.column_vector(lp.col_upper)
+    model.row_lower_ = np.concatenate(lp.row_lower) if lp.row_lower else np.zeros(0)
+    model.row_upper_ = np.concatenate(lp.row_upper) if lp.row_upper else np.zeros(0)
+    model.a_matrix_.format_ = highspy.MatrixFormat.kColwise
+    model.a_matrix_.start_ = matrix.indptr
+    model.a_matrix_.index_ = matrix.indices
+    model.a_matrix_.value_ = matrix.data
+    if lp.is_mip:
+        integer = np.concatenate(lp.integer)
+        model.integrality_ = [
+            highspy.HighsVarType.kInteger if flag else highspy.HighsVarType.kContinuous
+            for flag in integer
+        ]
+    return model
+
+
+_FAILURES = {
+    "Infeasible": (
+        "the solver found no plan that satisfies every constraint. With backlog allowed this "
+        "should not happen; check for negative or inconsistent data and report the scenario"
+    ),
+    "Unbounded": (
+        "the solver found the cost can fall without limit, which means a cost is negative or a "
+        "flow is unconstrained; check costs and penalties"
+    ),
+    "Primal infeasible or unbounded": (
+        "the model is either infeasible or unbounded (see the two cases above); check the data"
+    ),
+    "Time limit reached": "the time limit ran out before the solver found a plan; raise --time-limit",
+    "Iteration limit reached": "the solver hit its iteration limit before finishing",
+    "Interrupted by user": "the solve was interrupted",
+    "Memory limit reached": "the solver ran out of memory; try a smaller scenario",
+}
+
+
+def solve(
+    lp: LinearProgram, time_limit: float | None = None, threads: int | None = None
+) -> Solution:
+    """Solve an LP or MIP to optimality (or the best plan found within the time limit).
+
+    Raises
+    ------
+    PlanningError
+        When no usable plan comes back, with the reason in words.
+    """
+    highs = highspy.Highs()  # type: ignore[no-untyped-call]
+    highs.setOptionValue("output_flag", False)
+    if time_limit is not None:
+        highs.setOptionValue("time_limit", float(time_limit))
+    if threads is not None:
+        highs.setOptionValue("threads", int(threads))
+    highs.passModel(_to_highs(lp))
+    start = time.perf_counter()
+    highs.run()
+    seconds = time.perf_counter() - start
+    status = highs.modelStatusToString(highs.getModelStatus())
+    info = highs.getInfo()
+    has_plan = info.primal_solution_status == 2  # kSolutionStatusFeasible
+    if status != "Optimal" and not (lp.is_mip and has_plan):
+        reason = _FAILURES.get(status, f"the solver stopped with status '{status}'")
+        message = f"no plan: {reason}"
+        raise PlanningError(message)
+    solution = highs.getSolution()
+    values = np.asarray(solution.col_value, dtype=np.float64)
+    dual = None if lp.is_mip else np.asarray(solution.row_dual, dtype=np.float64)
+    gap = float(info.mip_gap) if lp.is_mip else None
+    iterations = int(info.simplex_iteration_count if not lp.is_mip else info.mip_node_count)
+    return Solution(
+        status="optimal" if status == "Optimal" else "time limit (best plan found)",
+        objective=float(info.objective_function_value) + lp.constant,
+        values=values,
+        row_dual=dual,
+        mip_gap=gap,
+        seconds=seconds,
+        iterations=iterations,
+        highs=highs,
+    )
