@@ -16,6 +16,7 @@ from typing import Annotated, Any
 import typer
 from rich.console import Console
 from rich.table import Table
+from typer.core import TyperGroup
 
 from dronefab import __version__
 from dronefab.errors import DronefabError, Problem, ScenarioError, UsageError
@@ -27,7 +28,31 @@ EXIT_OK = 0
 EXIT_INVALID = 1
 EXIT_USAGE = 2
 
+class _Commands(TyperGroup):
+    """The command group: turns a user's mistake into a message and an exit code.
+
+    Handling errors here rather than around ``app()`` means every way of invoking a command
+    (the console script, ``python -m dronefab``, tests through CliRunner) behaves the same.
+    """
+
+    def invoke(self, ctx: typer.Context) -> Any:
+        try:
+            return super().invoke(ctx)
+        except ScenarioError as exc:
+            print_problems(exc.problems)
+            n = len(exc.errors)
+            err.print(f"[bold red]the scenario has {n} error{'s' if n != 1 else ''}[/]")
+            raise typer.Exit(EXIT_INVALID) from None
+        except UsageError as exc:
+            err.print(f"[red]error:[/] {exc}", highlight=False)
+            raise typer.Exit(EXIT_USAGE) from None
+        except DronefabError as exc:
+            err.print(f"[red]error:[/] {exc}", highlight=False)
+            raise typer.Exit(EXIT_INVALID) from None
+
+
 app = typer.Typer(
+    cls=_Commands,
     name="dronefab",
     help="Plan, stress-test and run a dispersed network of drone production lines.",
     no_args_is_help=True,
@@ -229,19 +254,24 @@ def generate(
 @app.command()
 def demo(
     folder: Annotated[
-        Path, typer.Option("--out", help="Folder for the demo scenario and results.")
+        Path, typer.Option("--out", help="Folder for the demo scenario and its results.")
     ] = Path("dronefab-demo"),
 ) -> None:
-    """Run the main job on the built-in demo network and say where the results are."""
+    """Run the main job on the built-in demo network: load, plan, explain; say where it all is."""
     from dronefab.model.demo import write_demo_scenario
+    from dronefab.planning import plan
 
     path = write_demo_scenario(folder / "scenario")
     result = validate_scenario(path)
     print_problems(result.problems)
     if result.scenario is None:
         raise ScenarioError(result.problems)
-    out.print(scenario_summary(result.scenario))
-    out.print(f"[bold green]demo scenario valid[/]: {path}")
+    plan_dir = folder / "plan"
+    with _stage_display() as show:
+        planned = plan(result.scenario, progress=show)
+        planned.write(plan_dir)
+    out.print(f"scenario: {path}")
+    print_plan_headline(planned.summary, plan_dir)
 
 
 @app.command("plan")
@@ -377,21 +407,5 @@ def explain_command(
 
 
 def run() -> None:
-    """Entry point: run the app, turning a user's mistake into a message and an exit code.
-
-    typer itself exits with 2 on a usage error (unknown option, missing argument); our own
-    errors arrive here as exceptions.
-    """
-    try:
-        app()
-    except ScenarioError as exc:
-        print_problems(exc.problems)
-        n = len(exc.errors)
-        err.print(f"[bold red]the scenario has {n} error{'s' if n != 1 else ''}[/]")
-        sys.exit(EXIT_INVALID)
-    except UsageError as exc:
-        err.print(f"[red]error:[/] {exc}", highlight=False)
-        sys.exit(EXIT_USAGE)
-    except DronefabError as exc:
-        err.print(f"[red]error:[/] {exc}", highlight=False)
-        sys.exit(EXIT_INVALID)
+    """Entry point of the ``dronefab`` console script."""
+    app()

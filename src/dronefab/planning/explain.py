@@ -258,7 +258,7 @@ def explain(
                 prune=settings.prune, work_center_capacity=False, supplier_capacity=False
             ),
         )
-        late2 = late_units(r2, solve(r2.lp, time_limit).values)[0]
+        late2 = late_units(r2, solve(r2.lp, time_limit, need_duals=False).values)[0]
     rows = []
     for k, p, t in zip(*np.nonzero(late > 1e-6), strict=True):
         rows += _explain_bucket(

@@ -65,6 +65,8 @@ def station_values(m: PlanningModel, solution: Solution, exact: int = 5) -> pd.D
     )
     on_time_now = float(net.demand.sum() - late_units(m, solution.values)[0].sum())
     highs = solution.highs
+    # Adding hours keeps the optimal basis dual feasible: warm-started simplex is quick.
+    highs.setOptionValue("solver", "simplex")
     for n in np.argsort(-frame["estimated_saving"].to_numpy())[:exact]:
         if frame.at[n, "estimated_saving"] <= 1e-9:
             break

@@ -144,6 +144,30 @@ def read_plan(folder: str | os.PathLike[str]) -> Plan:
     return Plan(**frames, summary=summary)
 
 
+CHOKEPOINT_LEAD_TIME_DAYS = 56
+
+
+def chokepoint_items(scenario: Scenario) -> list[str]:
+    """Purchased items that can choke output: long lead time, capped or disruption-prone supply.
+
+    A part is a chokepoint when its shortest lead time is at least 8 weeks or when a supplier of
+    it has a disruption profile in ``risks`` (export controls, a factory at risk).
+    """
+    out = []
+    disrupted = set(scenario.risks.suppliers)
+    for item in scenario.items:
+        if item.kind != "purchased":
+            continue
+        offers = [(u.id, s) for u in scenario.suppliers for s in u.supplies if s.item == item.id]
+        if not offers:
+            continue
+        long_lead = min(s.lead_time_days for _, s in offers) >= CHOKEPOINT_LEAD_TIME_DAYS
+        exposed = any(u in disrupted for u, _ in offers)
+        if long_lead or exposed:
+            out.append(item.id)
+    return out
+
+
 def _quiet(stage: str) -> None:
     """The default progress callback: says nothing."""
 
@@ -233,6 +257,7 @@ def plan(
             "periods": len(overloads),
             "hours": float(overloads["overload_hours"].sum()),
         },
+        "chokepoints": chokepoint_items(scenario),
         "periods": scenario.horizon.periods,
         "period_days": scenario.horizon.period_days,
         "start": scenario.horizon.start.isoformat(),

@@ -81,9 +81,24 @@ _FAILURES = {
 
 
 def solve(
-    lp: LinearProgram, time_limit: float | None = None, threads: int | None = None
+    lp: LinearProgram,
+    time_limit: float | None = None,
+    threads: int | None = None,
+    need_duals: bool = True,
 ) -> Solution:
     """Solve an LP or MIP to optimality (or the best plan found within the time limit).
+
+    Parameters
+    ----------
+    lp
+        The program.
+    time_limit
+        Seconds the solver may take.
+    threads
+        Solver threads (HiGHS's default when None).
+    need_duals
+        False skips the crossover to a vertex after the interior-point solve (the solution is
+        still optimal; its duals are interior ones).
 
     Raises
     ------
@@ -96,11 +111,23 @@ def solve(
         highs.setOptionValue("time_limit", float(time_limit))
     if threads is not None:
         highs.setOptionValue("threads", int(threads))
+    if not lp.is_mip:
+        # Interior point with crossover: on networks of 30+ sites it is ~10x faster than dual
+        # simplex here, and crossover still ends on a vertex, so duals are those of a basis.
+        highs.setOptionValue("solver", "ipm")
+        if not need_duals:
+            highs.setOptionValue("run_crossover", "off")
     highs.passModel(_to_highs(lp))
     start = time.perf_counter()
     highs.run()
-    seconds = time.perf_counter() - start
     status = highs.modelStatusToString(highs.getModelStatus())
+    if status == "Unknown" and not lp.is_mip and not need_duals:
+        # Without crossover the interior-point solver may stop short of declaring optimality
+        # (seen on tiny models); crossover finishes the job from where it stopped.
+        highs.setOptionValue("run_crossover", "on")
+        highs.run()
+        status = highs.modelStatusToString(highs.getModelStatus())
+    seconds = time.perf_counter() - start
     info = highs.getInfo()
     has_plan = info.primal_solution_status == 2  # kSolutionStatusFeasible
     if status != "Optimal" and not (lp.is_mip and has_plan):

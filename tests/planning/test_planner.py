@@ -1,0 +1,168 @@
+"""The planner's model: pruning keeps the optimum, duals are prices, modes do what they say."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pandas as pd
+import pytest
+from typer.testing import CliRunner
+
+from dronefab import Scenario
+from dronefab.cli.main import app
+from dronefab.model.generate import GeneratorOptions, generate_scenario
+from dronefab.planning import PlanningError, PlanOptions, plan, read_plan
+from dronefab.planning.lp import LinearProgram
+from dronefab.planning.model import ModelSettings, build_model
+from dronefab.planning.network import Network
+from dronefab.planning.solve import solve
+
+from .documents import minimal_document
+
+Load = Callable[[dict[str, Any]], Scenario]
+
+
+def tight_document() -> dict[str, Any]:
+    """minimal.yaml with a quarter of a station: 48 h a week, 2 h a drone, demand 50 then 60."""
+    document = minimal_document()
+    document["sites"][0]["work_centers"][0]["stations"] = 0.25
+    return document
+
+
+def objective(scenario: Scenario, **settings: Any) -> float:
+    model = build_model(Network(scenario), ModelSettings(**settings))
+    return solve(model.lp).objective
+
+
+@pytest.mark.parametrize("seed", [1, 2, 3, 4])
+def test_pruned_model_has_the_unpruned_optimum_on_generated_networks(seed: int) -> None:
+    scenario = generate_scenario(GeneratorOptions(sites=4, periods=10, seed=seed))
+    pruned = build_model(Network(scenario), ModelSettings(prune=True))
+    full = build_model(Network(scenario), ModelSettings(prune=False))
+    assert pruned.lp.num_cols < full.lp.num_cols
+    assert solve(pruned.lp).objective == pytest.approx(solve(full.lp).objective, rel=1e-7)
+
+
+def test_a_site_may_buy_a_part_only_to_pass_it_on(scenario_from: Load) -> None:
+    """A hub that makes nothing keeps its purchase and transfer columns after pruning."""
+    document = minimal_document()
+    document["sites"].append(
+        {
+            "id": "hub",
+            "name": "Parts hub",
+            "operator": "auto",
+            "distance_to_front_km": 700,
+            "initial_inventory": {"frame": 30},
+        }
+    )
+    document["lanes"].append({"from": "hub", "to": "west-1", "transit_days": 3, "cost_per_unit": 1})
+    # The hub's frames are free stock: the optimum moves them rather than buying new ones.
+    scenario = scenario_from(document)
+    network = Network(scenario)
+    pruned = build_model(network, ModelSettings(prune=True))
+    hub, frame = network.site_index["hub"], network.item_index["frame"]
+    buys = pruned.lp.variables["Purchase"]
+    assert (buys.keys["site"] == hub).any(), "the hub's purchases were pruned away"
+    assert pruned.pair_id[hub, frame] >= 0
+    assert pruned.pair_id[hub, network.item_index["quad"]] < 0, "the hub cannot use quads"
+    result = plan(scenario)
+    moved = result.transfers.query("from_site == 'hub' and item == 'frame'")["quantity"].sum()
+    assert moved == pytest.approx(30)
+    assert result.objective == pytest.approx(objective(scenario, prune=False))
+
+
+def test_shadow_price_is_the_saving_of_one_more_hour(scenario_from: Load) -> None:
+    scenario = scenario_from(tight_document())
+    result = plan(scenario, PlanOptions(explain=False))
+    capacity = result.capacity
+    binding = capacity[capacity["shadow_price"] > 1e-6]
+    assert not binding.empty
+    row = binding.iloc[0]
+    # Re-solve with one more hour in that week: the objective falls by the shadow price.
+    network = Network(scenario)
+    model = build_model(network)
+    block = model.lp.constraints["Capacity"]
+    t = int(row["period"]) - 1
+    position = np.flatnonzero(block.keys["period"] == t)[0]
+    upper = model.lp.row_upper[list(model.lp.constraints).index("Capacity")].copy()
+    upper[position] += 1.0
+    model.lp.row_upper[list(model.lp.constraints).index("Capacity")] = upper
+    assert solve(model.lp).objective == pytest.approx(
+        result.objective - row["shadow_price"], rel=1e-6
+    )
+
+
+def test_unconstrained_plan_ignores_capacity_and_flags_overloads(scenario_from: Load) -> None:
+    scenario = scenario_from(tight_document())
+    result = plan(scenario, PlanOptions(unconstrained=True))
+    assert result.summary["fill_rate"]["army"] == pytest.approx(1.0)
+    over = result.capacity[result.capacity["overload_hours"] > 0]
+    assert not over.empty
+    # 50 drones in one week need 50 x 2 h = 100 h against 48 h available: 52 h over.
+    np.testing.assert_allclose(over["used_hours"] - over["available_hours"], over["overload_hours"])
+    assert result.summary["overloads"]["hours"] == pytest.approx(over["overload_hours"].sum())
+    assert result.capacity["shadow_price"].isna().all()
+
+
+def test_integer_plan_is_whole_and_no_better_than_the_lp(scenario_from: Load) -> None:
+    document = tight_document()
+    document["sites"][0]["work_centers"][0]["stations"] = 0.23  # 44.16 h: 22.08 drones a week
+    scenario = scenario_from(document)
+    relaxed = plan(scenario, PlanOptions(explain=False))
+    whole = plan(scenario, PlanOptions(integer=True, explain=False, time_limit=30))
+    for frame in (whole.production, whole.purchases, whole.shipments):
+        np.testing.assert_allclose(frame["quantity"], np.round(frame["quantity"]), atol=1e-6)
+    assert whole.objective >= relaxed.objective - 1e-6
+    assert whole.summary["mip_gap"] is not None and whole.summary["mip_gap"] <= 1e-4
+    assert whole.summary["mode"] == "integer"
+
+
+def test_solver_failure_is_said_in_words() -> None:
+    lp = LinearProgram()
+    x = lp.add_variables("x", {"n": np.arange(1)}, cost=1.0)
+    row = lp.add_constraints("impossible", {"n": np.arange(1)}, lower=5.0, upper=5.0)
+    lp.add_terms(row.index(), x.index(), 0.0 + 1.0)
+    lp.col_upper[0] = np.array([1.0])
+    with pytest.raises(PlanningError, match="no plan: the solver found no plan that satisfies"):
+        solve(lp)
+
+
+def test_plan_folder_round_trip_and_summary(scenario_from: Load, tmp_path: Path) -> None:
+    result = plan(scenario_from(tight_document()))
+    result.write(tmp_path / "plan")
+    back = read_plan(tmp_path / "plan")
+    pd.testing.assert_frame_equal(back.production, result.production, check_dtype=False)
+    summary = json.loads((tmp_path / "plan" / "summary.json").read_text())
+    assert summary["objective"] == pytest.approx(sum(summary["costs"].values()))
+    for key in ("build_seconds", "solve_seconds", "status", "fill_rate"):
+        assert key in summary
+
+
+def test_plan_and_explain_commands(
+    tmp_path: Path, write_scenario: Callable[[Scenario], Path], scenario_from: Load
+) -> None:
+    path = write_scenario(scenario_from(tight_document()))
+    runner = CliRunner()
+    result = runner.invoke(app, ["plan", str(path), "--out", str(tmp_path / "p")])
+    assert result.exit_code == 0, result.output
+    assert "on-time fill rate" in result.output
+    for name in (
+        "production",
+        "purchases",
+        "shipments",
+        "transfers",
+        "inventory",
+        "backlog",
+        "capacity",
+    ):
+        assert (tmp_path / "p" / f"{name}.csv").is_file()
+    result = runner.invoke(app, ["explain", str(tmp_path / "p")])
+    assert result.exit_code == 0, result.output
+    assert "work-center capacity" in result.output
+    result = runner.invoke(app, ["explain", str(tmp_path / "nothing")])
+    assert result.exit_code == 2
+    assert "not a plan folder" in result.output
