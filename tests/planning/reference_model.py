@@ -256,6 +256,7 @@ def solve_reference(
     unconstrained: bool = False,
     time_limit: float | None = None,
     mip_rel_gap: float = 0.0,
+    solver: str | None = None,
 ) -> ReferenceResult:
     """Build and solve the reference model (see the module docstring for the formulation).
 
@@ -271,6 +272,9 @@ def solve_reference(
         Seconds HiGHS may spend; None for no limit.
     mip_rel_gap
         Relative MIP gap (0: prove optimality exactly, as a reference should).
+    solver
+        HiGHS's ``solver`` option ("simplex", "ipm", ...); None for HiGHS's choice. The
+        benchmark passes the planner's choice so both are solved alike.
 
     Returns
     -------
@@ -446,6 +450,8 @@ def solve_reference(
     build_seconds = time.perf_counter() - started
 
     started = time.perf_counter()
+    if solver is not None:
+        highs.setOptionValue("solver", solver)
     highs.run()
     solve_seconds = time.perf_counter() - started
 

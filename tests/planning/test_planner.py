@@ -47,8 +47,12 @@ def test_pruned_model_has_the_unpruned_optimum_on_generated_networks(seed: int) 
     assert solve(pruned.lp).objective == pytest.approx(solve(full.lp).objective, rel=1e-7)
 
 
-def test_a_site_may_buy_a_part_only_to_pass_it_on(scenario_from: Load) -> None:
-    """A hub that makes nothing keeps its purchase and transfer columns after pruning."""
+def test_stock_at_a_site_that_makes_nothing_still_moves(scenario_from: Load) -> None:
+    """A hub that makes nothing keeps its balance and transfer columns for the stock it holds.
+
+    Frames cost nothing to hold and the lane costs 1, so buying frames at the hub to move them
+    is dominated (and pruned); moving the hub's 30 free frames is not.
+    """
     document = minimal_document()
     document["sites"].append(
         {
@@ -60,19 +64,45 @@ def test_a_site_may_buy_a_part_only_to_pass_it_on(scenario_from: Load) -> None:
         }
     )
     document["lanes"].append({"from": "hub", "to": "west-1", "transit_days": 3, "cost_per_unit": 1})
-    # The hub's frames are free stock: the optimum moves them rather than buying new ones.
     scenario = scenario_from(document)
     network = Network(scenario)
     pruned = build_model(network, ModelSettings(prune=True))
     hub, frame = network.site_index["hub"], network.item_index["frame"]
-    buys = pruned.lp.variables["Purchase"]
-    assert (buys.keys["site"] == hub).any(), "the hub's purchases were pruned away"
     assert pruned.pair_id[hub, frame] >= 0
     assert pruned.pair_id[hub, network.item_index["quad"]] < 0, "the hub cannot use quads"
+    moves = pruned.lp.variables["Transfer"]
+    assert (moves.keys["item"] == frame).any()
+    assert not (pruned.lp.variables["Purchase"].keys["site"] == hub).any()
     result = plan(scenario)
     moved = result.transfers.query("from_site == 'hub' and item == 'frame'")["quantity"].sum()
     assert moved == pytest.approx(30)
     assert result.objective == pytest.approx(objective(scenario, prune=False))
+
+
+def test_buying_only_to_pass_on_is_kept_when_it_is_strictly_better(scenario_from: Load) -> None:
+    """Transit is free storage: with frames dear to hold, a lane costing nothing and a supplier
+    cap forcing early orders, buying at a hub and moving the frames beats buying at the line.
+
+    30 frames are needed in week 4 (demand of 30 quads due in week 5, one-week lane), at most 10
+    can be ordered a week with a one-week lead time. Bought for the line they wait 2, 1 and 0
+    weeks (30 frame-weeks); through the hub one of those weeks is spent on the lane for free.
+    """
+    document = minimal_document()
+    document["items"][3]["holding_cost"] = 5  # frame
+    supplies = document["suppliers"][0]["supplies"]
+    supplies[1] = {"item": "frame", "lead_time_days": 7, "unit_cost": 35, "capacity_per_period": 10}
+    document["sites"][0]["initial_inventory"] = {"motor": 400}
+    document["demand"] = [{"customer": "army", "item": "quad", "due": "2026-02-02", "quantity": 30}]
+    document["sites"].append(
+        {"id": "hub", "name": "Hub", "operator": "auto", "distance_to_front_km": 700}
+    )
+    document["lanes"].append({"from": "hub", "to": "west-1", "transit_days": 7})
+    scenario = scenario_from(document)
+    result = plan(scenario, PlanOptions(explain=False))
+    bought_at_hub = result.purchases.query("site == 'hub'")["quantity"].sum()
+    assert bought_at_hub > 0, "the hub must buy frames only to pass them on"
+    assert result.objective == pytest.approx(objective(scenario, prune=False))
+    assert result.objective < objective(scenario, prune=False) + 1e-9
 
 
 def test_shadow_price_is_the_saving_of_one_more_hour(scenario_from: Load) -> None:

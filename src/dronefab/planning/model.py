@@ -191,7 +191,7 @@ def define_purchases(m: PlanningModel) -> None:
     offers = net.supplies
     if len(offers) == 0:
         return
-    wanted = (net.useful & (m.pair_id >= 0)) if s.prune else (m.pair_id >= 0)
+    wanted = (net.buy_useful & (m.pair_id >= 0)) if s.prune else (m.pair_id >= 0)
     offer, site = np.nonzero(wanted[:, offers.item].T)  # (offer, site) pairs
     offer, site = offer.astype(np.int64), site.astype(np.int64)
     if s.prune:
@@ -269,7 +269,7 @@ def define_transfers(m: PlanningModel) -> None:
         return
     both = (m.pair_id[lanes.origin] >= 0) & (m.pair_id[lanes.target] >= 0)  # (lane, item)
     if s.prune:
-        both &= net.reachable[lanes.origin] & net.useful[lanes.target]
+        both &= net.reachable[lanes.origin] & net.useful[lanes.target] & net.lane_allowed
     lane, item = np.nonzero(both)
     lane, item = lane.astype(np.int64), item.astype(np.int64)
     keys = _over_periods(T, lane=lane, item=item)

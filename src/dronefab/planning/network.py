@@ -209,12 +209,66 @@ class Network:
                 return out
 
     @cached_property
+    def stocked(self) -> Bool:
+        """``(site, item)``: the site holds stock at the start or has some on order."""
+        return (self.initial > 0) | (self.on_order.sum(axis=2) > 0)
+
+    @cached_property
+    def stock_reach(self) -> Bool:
+        """``(site, item)``: stock that exists (initial or on order) can get to the site."""
+        out = self.stocked.copy()
+        lanes = self.site_lanes
+        while len(lanes):
+            before = out.copy()
+            np.logical_or.at(out, lanes.target, out[lanes.origin])
+            if np.array_equal(out, before):
+                break
+        return out
+
+    @cached_property
+    def dominated(self) -> Bool:
+        """``(site lane, item)``: a bought unit of the item need never travel on the lane.
+
+        For a purchased item with ``holding_cost * transit_periods <= lane cost``: take a unit
+        bought from supplier ``u`` in period ``o``, arriving at ``a = o + LT``, then moved along
+        lanes to the site that uses it. Ordering it from the same ``u`` in the same ``o`` for
+        that site instead uses the same supplier-capacity row and price, arrives at ``a`` (no
+        later than before), and holds it for the transit periods it used to spend on lanes: the
+        extra holding ``h * L`` is at most the lane cost saved. So some optimal plan moves
+        only stock that already exists (initial or on order) on such lanes.
+        """
+        lanes = self.site_lanes
+        purchased = ~self.is_made
+        cheap_to_hold = self.holding_cost[None, :] * lanes.periods[:, None] <= lanes.cost[:, None]
+        return purchased[None, :] & cheap_to_hold
+
+    @cached_property
+    def lane_allowed(self) -> Bool:
+        """``(site lane, item)``: the item may be worth moving on the lane (see :attr:`dominated`)."""
+        return ~self.dominated | self.stock_reach[self.site_lanes.origin]
+
+    @cached_property
+    def buy_useful(self) -> Bool:
+        """``(site, item)``: buying the item for this site can be worth it.
+
+        It is used there (a component of something the site makes, where that is useful), or it
+        can go on a lane that is not :attr:`dominated` to a site where it is useful.
+        """
+        can_make = self.producible & self.reachable
+        out = (can_make & self.useful).astype(np.int64) @ self.uses.T > 0
+        lanes = self.site_lanes
+        if len(lanes):
+            onward = self.useful[lanes.target] & ~self.dominated
+            np.logical_or.at(out, lanes.origin, onward)
+        return out & self.purchasable[None, :]
+
+    @cached_property
     def useful(self) -> Bool:
         """``(site, item)``: stock of the item at the site can be put to use.
 
         Fixed point of: a product with demand from a customer the site has a lane to; a
-        component of an item the site can make and that is useful there; transferable on a lane
-        to a site where it is useful.
+        component of an item the site can make and that is useful there; movable on a lane
+        (:attr:`lane_allowed`) to a site where it is useful.
         """
         S, I = len(self.sites), len(self.items)
         demanded = self.demand.sum(axis=2) > 0  # (customer, item)
@@ -230,7 +284,8 @@ class Network:
             out |= (can_make & out).astype(np.int64) @ self.uses.T > 0
             if len(site_lanes):
                 onward = np.zeros((S, I), dtype=bool)
-                np.logical_or.at(onward, site_lanes.origin, out[site_lanes.target])
+                moved = out[site_lanes.target] & self.lane_allowed
+                np.logical_or.at(onward, site_lanes.origin, moved)
                 out |= onward
             if np.array_equal(out, before):
                 return out
@@ -243,5 +298,4 @@ class Network:
         """
         if not prune:
             return np.ones((len(self.sites), len(self.items)), dtype=bool)
-        stocked = (self.initial > 0) | (self.on_order.sum(axis=2) > 0)
-        return (self.reachable & self.useful) | stocked
+        return (self.reachable & self.useful) | self.stocked
