@@ -29,9 +29,20 @@ def atomic_path(target: str | os.PathLike[str]) -> Iterator[Path]:
     temporary = Path(name)
     try:
         yield temporary
+        # mkstemp makes the file private (0600); give it the mode a plain open() would.
+        temporary.chmod(_mode_for(target))
         temporary.replace(target)
     finally:
         temporary.unlink(missing_ok=True)
+
+
+def _mode_for(target: Path) -> int:
+    """The existing file's mode, or 0666 less the umask for a new one."""
+    if target.exists():
+        return target.stat().st_mode & 0o7777
+    umask = os.umask(0)
+    os.umask(umask)
+    return 0o666 & ~umask
 
 
 def write_text(target: str | os.PathLike[str], text: str) -> None:

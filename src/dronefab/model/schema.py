@@ -68,6 +68,17 @@ class Horizon(Row):
     periods: int = field("Number of periods in the horizon.", ge=1, le=10_000)
     period_days: int = field("Length of a period in days (7 for weekly).", 7, ge=1, le=366)
 
+    @model_validator(mode="after")
+    def _ends_before_year_10000(self) -> Horizon:
+        days = self.periods * self.period_days
+        if (date.max - self.start).days < days:
+            message = (
+                f"{self.periods} periods of {self.period_days} days from {self.start} run past the "
+                "year 9999; shorten the horizon"
+            )
+            raise ValueError(message)
+        return self
+
 
 class Organization(Row):
     """A party of the programme: ministry, automaker, design authority, customers..."""
