@@ -196,3 +196,16 @@ def test_plan_and_explain_commands(
     result = runner.invoke(app, ["explain", str(tmp_path / "nothing")])
     assert result.exit_code == 2
     assert "not a plan folder" in result.output
+
+
+def test_integer_plan_stopped_by_the_time_limit_reports_its_gap() -> None:
+    scenario = generate_scenario(GeneratorOptions(sites=3, periods=8, seed=0))
+    result = plan(scenario, PlanOptions(integer=True, time_limit=2, explain=False))
+    status, gap = result.summary["status"], result.summary["mip_gap"]
+    assert status in ("optimal", "time limit (best plan found)")
+    assert gap is not None and gap >= 0
+    if status != "optimal":
+        assert gap > 0
+    assert result.summary["time_limit"] == 2
+    relaxed = plan(scenario, PlanOptions(explain=False))
+    assert result.objective >= relaxed.objective - 1e-6

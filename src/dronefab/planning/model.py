@@ -294,6 +294,21 @@ def define_transfers(m: PlanningModel) -> None:
     )
 
 
+def do_nothing_solution(m: PlanningModel) -> np.ndarray:
+    """A feasible plan that makes, buys and moves nothing: stock only grows by orders already
+    placed, and all demand stays in backlog. Integer-feasible, so a MIP always has a plan."""
+    net, lp = m.network, m.lp
+    values = np.zeros(lp.num_cols)
+    inv = lp.variables["Inventory"]
+    s, i, t = inv.keys["site"], inv.keys["item"], inv.keys["period"]
+    stock = net.initial[:, :, None] + np.cumsum(net.on_order, axis=2)
+    values[inv.start : inv.stop] = stock[s, i, t]
+    backorder = lp.variables["Backorder"]
+    k, p, t = backorder.keys["customer"], backorder.keys["item"], backorder.keys["period"]
+    values[backorder.start : backorder.stop] = np.cumsum(net.demand, axis=2)[k, p, t]
+    return values
+
+
 def build_model(network: Network, settings: ModelSettings | None = None) -> PlanningModel:
     """Build the planning LP for a network.
 

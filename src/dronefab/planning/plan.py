@@ -24,7 +24,7 @@ from dronefab.model.scenario import Scenario
 from dronefab.planning import tables
 from dronefab.planning.explain import explain
 from dronefab.planning.marginal import station_values
-from dronefab.planning.model import ModelSettings, build_model
+from dronefab.planning.model import ModelSettings, build_model, do_nothing_solution
 from dronefab.planning.network import Network
 from dronefab.planning.solve import solve
 
@@ -53,7 +53,8 @@ class PlanOptions:
     integer
         Whole units (a MIP); solved to optimality or to the time limit, the gap reported.
     time_limit
-        Seconds the solver may take (per solve); None for no limit.
+        Seconds the solver may take (per solve); None for no limit, except that an integer plan
+        gets :data:`DEFAULT_MIP_TIME_LIMIT` (a MIP can take arbitrarily long to prove optimal).
     prune
         Leave out variables that can never carry flow (same optimum, smaller model).
     explain
@@ -145,6 +146,7 @@ def read_plan(folder: str | os.PathLike[str]) -> Plan:
 
 
 CHOKEPOINT_LEAD_TIME_DAYS = 56
+DEFAULT_MIP_TIME_LIMIT = 300.0
 
 
 def chokepoint_items(scenario: Scenario) -> list[str]:
@@ -194,6 +196,9 @@ def plan(
         If the solver cannot produce a plan (said in words).
     """
     options = options or PlanOptions()
+    time_limit = options.time_limit
+    if options.integer and time_limit is None:
+        time_limit = DEFAULT_MIP_TIME_LIMIT
     started = time.perf_counter()
     progress("building the model")
     network = Network(scenario)
@@ -207,7 +212,8 @@ def plan(
     matrix_nonzeros = model.lp.matrix().nnz
     build_seconds = time.perf_counter() - started
     progress(f"solving ({model.lp.num_cols:,} variables, {model.lp.num_rows:,} constraints)")
-    solution = solve(model.lp, options.time_limit)
+    start = do_nothing_solution(model) if options.integer else None
+    solution = solve(model.lp, time_limit, start=start)
     values = solution.values
     frames = {
         "production": tables.production_table(model, values),
@@ -221,7 +227,7 @@ def plan(
     explain_started = time.perf_counter()
     if options.explain:
         progress("explaining late units")
-        frames["explanations"] = explain(model, values, solution.row_dual, options.time_limit)
+        frames["explanations"] = explain(model, values, solution.row_dual, time_limit)
         frames["station_value"] = station_values(model, solution, options.exact_station_values)
     else:
         frames["explanations"] = pd.DataFrame(
@@ -242,6 +248,7 @@ def plan(
         "mode": "integer" if options.integer else "continuous",
         "unconstrained": options.unconstrained,
         "mip_gap": solution.mip_gap,
+        "time_limit": time_limit,
         "build_seconds": build_seconds,
         "solve_seconds": solution.seconds,
         "explain_seconds": explain_seconds,

@@ -85,6 +85,7 @@ def solve(
     time_limit: float | None = None,
     threads: int | None = None,
     need_duals: bool = True,
+    start: Float | None = None,
 ) -> Solution:
     """Solve an LP or MIP to optimality (or the best plan found within the time limit).
 
@@ -99,6 +100,8 @@ def solve(
     need_duals
         False skips the crossover to a vertex after the interior-point solve (the solution is
         still optimal; its duals are interior ones).
+    start
+        A feasible solution to start a MIP from (its objective bounds the search at once).
 
     Raises
     ------
@@ -118,7 +121,12 @@ def solve(
         if not need_duals:
             highs.setOptionValue("run_crossover", "off")
     highs.passModel(_to_highs(lp))
-    start = time.perf_counter()
+    if start is not None and lp.is_mip:
+        initial = highspy.HighsSolution()
+        initial.col_value = start
+        initial.value_valid = True
+        highs.setSolution(initial)
+    started = time.perf_counter()
     highs.run()
     status = highs.modelStatusToString(highs.getModelStatus())
     if status == "Unknown" and not lp.is_mip and not need_duals:
@@ -127,7 +135,7 @@ def solve(
         highs.setOptionValue("run_crossover", "on")
         highs.run()
         status = highs.modelStatusToString(highs.getModelStatus())
-    seconds = time.perf_counter() - start
+    seconds = time.perf_counter() - started
     info = highs.getInfo()
     has_plan = info.primal_solution_status == 2  # kSolutionStatusFeasible
     if status != "Optimal" and not (lp.is_mip and has_plan):
