@@ -28,6 +28,7 @@ EXIT_OK = 0
 EXIT_INVALID = 1
 EXIT_USAGE = 2
 
+
 class _Commands(TyperGroup):
     """The command group: turns a user's mistake into a message and an exit code.
 
@@ -257,9 +258,10 @@ def demo(
         Path, typer.Option("--out", help="Folder for the demo scenario and its results.")
     ] = Path("dronefab-demo"),
 ) -> None:
-    """Run the main job on the built-in demo network: load, plan, explain; say where it all is."""
+    """Run the main job on the built-in demo network: load, plan, explain, report."""
     from dronefab.model.demo import write_demo_scenario
     from dronefab.planning import plan
+    from dronefab.report import write_plan_report
 
     path = write_demo_scenario(folder / "scenario")
     result = validate_scenario(path)
@@ -270,8 +272,11 @@ def demo(
     with _stage_display() as show:
         planned = plan(result.scenario, progress=show)
         planned.write(plan_dir)
+        show("writing the report")
+        report = write_plan_report(plan_dir, folder / "report.html")
     out.print(f"scenario: {path}")
     print_plan_headline(planned.summary, plan_dir)
+    out.print(f"report: {report} (open it in a browser; it works offline)")
 
 
 @app.command("plan")
@@ -354,6 +359,20 @@ def print_plan_headline(summary: dict[str, Any], folder: Path) -> None:
             f"{overload['hours']:,.0f} hours in total[/] (see capacity.csv, overload_hours)"
         )
     out.print(f"plan written to {folder}/; why units are late: dronefab explain {folder}")
+
+
+@app.command("report")
+def report_command(
+    plan_dir: Annotated[Path, typer.Argument(help="A plan folder written by 'dronefab plan'.")],
+    out_html: Annotated[Path, typer.Option("--out", help="The HTML file to write.")] = Path(
+        "report.html"
+    ),
+) -> None:
+    """Write the plan report: one self-contained HTML file that works offline."""
+    from dronefab.report import write_plan_report
+
+    written = write_plan_report(plan_dir, out_html)
+    out.print(f"report written to {written}")
 
 
 @app.command("explain")

@@ -199,9 +199,9 @@ def _structural(net: Network, k: int, p: int, t: int) -> tuple[str, str, str]:
     first = int(earliest[p] + transit) + 1
     days = _lead_time_days(net, part)
     detail = (
-        f"{net.items[part]} takes {days:g} days from order, so with transit a unit can reach "
-        f"{net.customers[k]} in period {first} at the earliest if ordered now (due period {t + 1}); "
-        "stock and orders already placed do not cover the rest"
+        f"{net.items[part]} takes {days:g} days from order, so with transit a unit ordered now "
+        f"reaches {net.customers[k]} in period {first} at the earliest; stock and orders already "
+        "placed do not cover what is due before then"
     )
     return LEAD_TIME, detail, net.items[part]
 
@@ -326,7 +326,9 @@ def ranked_reasons(explanations: pd.DataFrame) -> pd.DataFrame:
         return pd.DataFrame(
             columns=["reason", "constraint", "detail", "quantity", "never_delivered"]
         )
-    grouped = explanations.groupby(["reason", "constraint"], as_index=False, sort=False).agg(
+    grouped = explanations.groupby(
+        ["reason", "constraint"], as_index=False, sort=False, dropna=False
+    ).agg(
         detail=("detail", "first"),
         quantity=("quantity", "sum"),
         never_delivered=("never_delivered", "sum"),

@@ -1,0 +1,118 @@
+"""The plan report: one self-contained HTML file a programme manager can open offline.
+
+>>> from dronefab.report import write_plan_report
+>>> write_plan_report("plan/", "report.html")  # doctest: +SKIP
+
+Sections, in order: headline figures (fill rates, units, costs, solver), deliveries against
+demand, production by site, capacity utilisation, chokepoint purchases, why units are late, and
+what one more station is worth. Everything comes from the plan folder (see SCENARIO.md, "Plan
+output"); the plotly library is embedded once, so the file needs no network.
+"""
+
+from __future__ import annotations
+
+import os
+from datetime import date, timedelta
+from pathlib import Path
+from typing import Any
+
+from plotly.offline import get_plotlyjs
+
+from dronefab.files import write_text
+from dronefab.model.schema import Horizon
+from dronefab.model.timeline import horizon_end
+from dronefab.planning.plan import Plan, read_plan
+from dronefab.report.figures import period_word
+from dronefab.report.html import day, page
+from dronefab.report.limits import (
+    ON_TIME_SENTENCE,
+    capacity_section,
+    late_section,
+    purchases_section,
+    stations_section,
+)
+from dronefab.report.sections import (
+    deliveries_section,
+    headline_section,
+    mode_text,
+    production_section,
+)
+
+__all__ = ["ON_TIME_SENTENCE", "SECTIONS", "render_plan_report", "write_plan_report"]
+
+SECTIONS = (
+    ("headline", "Headline"),
+    ("deliveries", "Deliveries against demand"),
+    ("production", "Production by site"),
+    ("capacity", "Capacity utilisation"),
+    ("purchases", "Chokepoint purchases"),
+    ("late", "Why units are late"),
+    ("stations", "What one more station is worth"),
+)
+
+
+def write_plan_report(plan_dir: str | os.PathLike[str], out_html: str | os.PathLike[str]) -> Path:
+    """Write the HTML report of a plan folder.
+
+    Parameters
+    ----------
+    plan_dir
+        A folder written by ``dronefab plan`` (see :func:`dronefab.planning.plan.read_plan`).
+    out_html
+        The HTML file to write (atomically; its folder is created if needed).
+
+    Returns
+    -------
+    pathlib.Path
+        ``out_html``.
+
+    Raises
+    ------
+    dronefab.errors.UsageError
+        If ``plan_dir`` is not a complete plan folder.
+    """
+    target = Path(out_html)
+    write_text(target, render_plan_report(read_plan(plan_dir)))
+    return target
+
+
+def render_plan_report(plan: Plan) -> str:
+    """The report of a plan as one HTML document (a string)."""
+    summary = plan.summary
+    horizon = _horizon(summary, plan)
+    word = period_word(horizon)
+    last_day = horizon_end(horizon) - timedelta(days=1)
+    name = summary.get("scenario", "plan")
+    subtitle = (
+        f"{day(horizon.start)} – {day(last_day)} · {horizon.periods} {word}s of "
+        f"{horizon.period_days} days · {mode_text(summary)}"
+    )
+    bodies = [
+        headline_section(plan, horizon),
+        deliveries_section(plan, horizon),
+        production_section(plan, horizon),
+        capacity_section(plan, horizon),
+        purchases_section(plan, horizon),
+        late_section(plan, horizon),
+        stations_section(plan),
+    ]
+    return page(
+        title=f"Production plan: {name}",
+        subtitle=subtitle,
+        contents=SECTIONS,
+        sections=bodies,
+        script=get_plotlyjs(),
+        footer="Written by dronefab. Every figure comes from the plan folder's CSV tables and "
+        "summary.json; hover a chart for exact values.",
+    )
+
+
+def _horizon(summary: dict[str, Any], plan: Plan) -> Horizon:
+    periods = summary.get("periods")
+    if periods is None:  # an older plan: take the horizon from the tables
+        periods = int(plan.backlog["period"].max()) if not plan.backlog.empty else 1
+    return Horizon(
+        start=date.fromisoformat(summary.get("start", "2000-01-03")),
+        periods=int(periods),
+        period_days=int(summary.get("period_days", 7)),
+    )

@@ -1,0 +1,249 @@
+"""Sections of the plan report that show what the plan achieves: headline figures, deliveries
+against demand, production by site."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import plotly.graph_objects as go
+import plotly.io as pio
+
+from dronefab.model.schema import Horizon
+from dronefab.planning.plan import Plan
+from dronefab.planning.tables import fill_rates
+from dronefab.report import figures
+from dronefab.report.figures import period_word
+from dronefab.report.html import (
+    escape,
+    money,
+    percent,
+    rating,
+    section,
+    table,
+    units,
+)
+
+COST_KINDS = ("purchase", "labour", "lane", "holding", "backlog", "unmet")
+COST_COLOURS = {
+    "purchase": "#4C78A8",
+    "labour": "#54A24B",
+    "lane": "#72B7B2",
+    "holding": "#EECA3B",
+    "backlog": "#F58518",
+    "unmet": "#E45756",
+}
+UNIT_COLOURS = {"on_time": "#1e7d46", "late": "#e0a030", "never": "#c0392b"}
+PLOTLY_CONFIG = {"displaylogo": False, "responsive": True, "modeBarButtonsToRemove": ["lasso2d"]}
+
+
+def mode_text(summary: dict[str, Any]) -> str:
+    """How the plan was made, in words: constrained or not, continuous or whole units."""
+    mode = "whole units" if summary.get("mode") == "integer" else "continuous quantities"
+    if summary.get("unconstrained"):
+        return f"capacity ignored (classic MRP), {mode}"
+    return f"capacity-constrained, {mode}"
+
+
+def figure_html(figure: go.Figure, anchor: str, caption: str) -> str:
+    """A figure as a ``<div>`` (no library: the page embeds it once) and its caption."""
+    markup = pio.to_html(
+        figure,
+        include_plotlyjs=False,
+        full_html=False,
+        config=PLOTLY_CONFIG,
+        div_id=f"figure-{anchor}",
+        default_width="100%",
+    )
+    return f'<div class="figure">{markup}</div>\n<p class="caption">{escape(caption)}</p>'
+
+
+def customer_units(plan: Plan) -> dict[str, dict[str, float]]:
+    """Demand, on-time, late and never-delivered units and the fill rate of each customer.
+
+    Taken from ``summary.json`` when it has them, else recomputed from ``backlog.csv``.
+    """
+    found = plan.summary.get("units")
+    if found:
+        return {k: {f: float(v) for f, v in u.items()} for k, u in found.items()}
+    customers = list(dict.fromkeys(plan.backlog["customer"])) if not plan.backlog.empty else []
+    return fill_rates(plan.backlog, customers)
+
+
+# Headline ---------------------------------------------------------------------------------
+
+
+def _customer_card(customer: str, u: dict[str, float], attribute: str) -> str:
+    demand = u["demand"]
+    shares = "".join(
+        f'<span style="width:{100 * u[k] / demand:.3f}%;background:{c}" title="{k}"></span>'
+        for k, c in UNIT_COLOURS.items()
+        if demand > 0 and u[k] > 0
+    )
+    rows = "".join(
+        f'<tr><td><span class="swatch" style="background:{c}"></span>{label}</td>'
+        f"<td>{units(u[k])}</td></tr>"
+        for k, c, label in (
+            ("on_time", UNIT_COLOURS["on_time"], "on time"),
+            ("late", UNIT_COLOURS["late"], "late"),
+            ("never", UNIT_COLOURS["never"], "never delivered"),
+        )
+    )
+    return (
+        f'<div class="card" {attribute}="{escape(customer)}" data-fill-rate="{u["fill_rate"]:.9f}">'
+        f"<h3>{escape(customer)}</h3>"
+        f'<div class="big {rating(u["fill_rate"])}">{percent(u["fill_rate"])}</div>'
+        f'<div class="sub">on-time fill rate · {units(demand)} units demanded</div>'
+        f'<div class="split">{shares}</div>'
+        f'<table class="kv">{rows}</table></div>'
+    )
+
+
+def headline_section(plan: Plan, horizon: Horizon) -> str:
+    """Cards: on-time fill rate and units per customer, total cost by kind, solver."""
+    summary = plan.summary
+    per_customer = customer_units(plan)
+    cards = []
+    if len(per_customer) > 1:
+        total = {
+            f: sum(u[f] for u in per_customer.values())
+            for f in ("demand", "on_time", "late", "never")
+        }
+        total["fill_rate"] = total["on_time"] / total["demand"] if total["demand"] > 0 else 1.0
+        cards.append(_customer_card("all customers", total, "data-total"))
+    cards += [_customer_card(k, u, "data-customer") for k, u in per_customer.items()]
+
+    costs = {k: float(summary.get("costs", {}).get(k) or 0.0) for k in COST_KINDS}
+    objective = float(summary.get("objective") or sum(costs.values()))
+    whole = sum(costs.values()) or 1.0
+    cost_rows = "".join(
+        f'<tr><td><span class="swatch" style="background:{COST_COLOURS[k]}"></span>{k}</td>'
+        f'<td class="track"><span class="bar" style="width:{100 * v / whole:.1f}%;'
+        f'background:{COST_COLOURS[k]}"></span></td>'
+        f"<td>{v:,.0f}</td><td>{v / whole:.0%}</td></tr>"
+        for k, v in costs.items()
+    )
+    money_cards = [
+        '<div class="card"><h3>Total cost</h3>'
+        f'<div class="big" data-objective="{objective:.6f}">{money(objective)}</div>'
+        f'<div class="sub">{objective:,.0f} in the scenario\'s currency, by kind '
+        "(backlog and unmet are lateness penalties, not cash):</div>"
+        f'<table class="kv costs">{cost_rows}</table></div>',
+        _solver_card(summary),
+    ]
+    word = period_word(horizon)
+    lead = (
+        f"On-time fill rate: the share of units demanded that reach the customer by their due "
+        f"{word}, deliveries matched to the oldest open demand first."
+    )
+    body = (
+        f'<div class="cards">{"".join(cards)}</div>\n'
+        f'<div class="cards wide">{"".join(money_cards)}</div>'
+    )
+    return section("headline", "Headline", lead, body)
+
+
+def _solver_card(summary: dict[str, Any]) -> str:
+    status = str(summary.get("status", "unknown"))
+    badge = "good" if status == "optimal" else "warn"
+    model = summary.get("model", {})
+    rows = [
+        ("capacity", "ignored (classic MRP)" if summary.get("unconstrained") else "respected"),
+        ("quantities", "whole units" if summary.get("mode") == "integer" else "continuous"),
+        ("solve time", f"{float(summary.get('solve_seconds', 0.0)):.2f} s"),
+        ("build time", f"{float(summary.get('build_seconds', 0.0)):.2f} s"),
+    ]
+    if summary.get("explain_seconds") is not None:
+        rows.append(("explanation time", f"{float(summary['explain_seconds']):.2f} s"))
+    if model:
+        rows.append(("variables", f"{model.get('variables', 0):,}"))
+        rows.append(("constraints", f"{model.get('constraints', 0):,}"))
+    if summary.get("mip_gap") is not None:
+        rows.append(("optimality gap", f"{float(summary['mip_gap']):.2%}"))
+    overloads = summary.get("overloads") or {}
+    word = "week" if summary.get("period_days", 7) == 7 else "period"
+    if summary.get("unconstrained"):
+        rows.append(
+            (
+                f"overloaded work-center {word}s",
+                f"{overloads.get('periods', 0):,} ({float(overloads.get('hours', 0.0)):,.0f} h)",
+            )
+        )
+    body = "".join(f"<tr><td>{escape(k)}</td><td>{escape(v)}</td></tr>" for k, v in rows)
+    return (
+        '<div class="card"><h3>Solver</h3>'
+        f'<div class="big" style="font-size:26px;margin:6px 0 8px">'
+        f'<span class="badge {badge}" style="font-size:18px">{escape(status)}</span></div>'
+        f'<table class="kv">{body}</table></div>'
+    )
+
+
+# Deliveries and production ----------------------------------------------------------------
+
+
+def deliveries_section(plan: Plan, horizon: Horizon) -> str:
+    """Cumulative deliveries against cumulative demand, per customer."""
+    per_customer = customer_units(plan)
+    customers = list(per_customer)
+    lead = "Are customers served on time? Deliveries (all products) as they arrive, against demand as it falls due."
+    if not customers:
+        return section(
+            "deliveries", "Deliveries against demand", lead, "<p>No demand in this plan.</p>"
+        )
+    figure = figures.deliveries_figure(
+        plan.backlog, customers, horizon, {k: u["fill_rate"] for k, u in per_customer.items()}
+    )
+    caption = (
+        "Dashed: units demanded so far; solid: units delivered so far. The shaded gap is the "
+        "backlog (units owed); how far the solid line runs to the right of the dashed one is "
+        "roughly how late they arrive."
+    )
+    return section(
+        "deliveries", "Deliveries against demand", lead, figure_html(figure, "deliveries", caption)
+    )
+
+
+def products_of(plan: Plan) -> list[str]:
+    """The products: items customers receive (those in ``backlog.csv`` or ``shipments.csv``)."""
+    found: dict[str, None] = {}
+    for frame in (plan.backlog, plan.shipments):
+        if not frame.empty and "item" in frame:
+            found.update(dict.fromkeys(str(i) for i in frame["item"]))
+    return list(found)
+
+
+def production_section(plan: Plan, horizon: Horizon) -> str:
+    """Finished products started per period by site, and totals by site and product."""
+    products = products_of(plan)
+    lead = "Where and when the finished products are made (assemblies and parts left out)."
+    made = plan.production
+    if not made.empty:
+        made = made[made["item"].isin(products)]
+    if made.empty or made["quantity"].sum() <= 0.5:
+        return section(
+            "production", "Production by site", lead, "<p>Nothing is made in this plan.</p>"
+        )
+    figure = figures.production_figure(made, products, horizon)
+    word = period_word(horizon)
+    caption = (
+        f"Each bar is one {word}'s production, coloured by site; hover for the mix of products. "
+        "Units started, before yield losses; units of different products are added up."
+    )
+    totals = made.pivot_table(
+        index="site", columns="item", values="quantity", aggfunc="sum", fill_value=0.0
+    )
+    totals = totals.reindex(columns=[p for p in products if p in totals.columns])
+    totals["all products"] = totals.sum(axis=1)
+    totals = totals.sort_values("all products", ascending=False)
+    header = ["site", *[str(c) for c in totals.columns]]
+    rows = [
+        [site, *(units(v) for v in row)]
+        for site, row in zip(totals.index, totals.to_numpy(), strict=True)
+    ]
+    footer = ["all sites", *(units(v) for v in totals.sum(axis=0))]
+    numeric = range(1, len(header))
+    body = (
+        figure_html(figure, "production", caption)
+        + "\n<h3>Units started over the horizon</h3>\n"
+        + table(header, rows, numeric=numeric, footer=footer)
+    )
+    return section("production", "Production by site", lead, body)
