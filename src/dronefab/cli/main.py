@@ -36,7 +36,7 @@ class _Commands(TyperGroup):
     (the console script, ``python -m dronefab``, tests through CliRunner) behaves the same.
     """
 
-    def invoke(self, ctx: typer.Context) -> Any:
+    def invoke(self, ctx: Any) -> Any:  # a click Context (typer vendors click)
         try:
             return super().invoke(ctx)
         except ScenarioError as exc:

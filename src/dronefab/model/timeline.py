@@ -74,7 +74,7 @@ def open_days(site: Site, horizon: Horizon) -> npt.NDArray[np.int64]:
         lo = np.maximum(lo, (site.opens - horizon.start).days)
     if site.closes is not None:
         hi = np.minimum(hi, (site.closes - horizon.start).days)
-    return np.maximum(hi - lo, 0)
+    return np.asarray(np.maximum(hi - lo, 0), dtype=np.int64)
 
 
 def opening_period(site: Site, horizon: Horizon) -> int | None:

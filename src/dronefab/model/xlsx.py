@@ -44,7 +44,12 @@ _PARENT_TITLES = {"site": "Site", "supplier": "Supplier"}
 def _table_model(table: str) -> type[BaseModel] | None:
     if table in TABLES:
         return TABLES[table].row
-    return {RISK_BANDS: StrikeBand, RISK_SITES: SiteRisk, RISK_SUPPLIERS: SupplierRisk}.get(table)
+    risk_models: dict[str, type[BaseModel]] = {
+        RISK_BANDS: StrikeBand,
+        RISK_SITES: SiteRisk,
+        RISK_SUPPLIERS: SupplierRisk,
+    }
+    return risk_models.get(table)
 
 
 def column_info(table: str, column: str) -> tuple[str, str]:
