@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from collections import defaultdict
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date
 from typing import Any
 
@@ -33,6 +33,8 @@ class Context:
     horizon: Horizon | None
     risks: Risks | None
     problems: list[Problem]
+    absent: dict[str, list[tuple[PathKey, str]]] = field(default_factory=dict)
+    """References into a table that declares no ids at all, reported once per table."""
 
     def report(self, path: PathKey, message: str, severity: Severity = Severity.ERROR) -> None:
         """Add a problem at ``path``."""
@@ -56,15 +58,32 @@ class Context:
         return str(found) if found is not None else format_path(row.path_of(column))
 
 
-def _reference(ctx: Context, row: CheckedRow[Any], column: str, known: set[str], noun: str) -> bool:
-    """Report an unknown reference; True when the reference resolves (or was not written)."""
+def _reference(
+    ctx: Context, row: CheckedRow[Any], column: str, noun: str, *tables: str, note: str = ""
+) -> bool:
+    """Report an unknown reference; True when the reference resolves (or was not written).
+
+    ``tables`` are where the id may be declared. Nothing is reported when one of them could not
+    be read in full: the id may be in the part that was not read.
+    """
     value = getattr(row.value, column)
     if value is None or column in row.raw.injected:
         return True
+    known = set().union(*(ctx.declared.ids[table] for table in tables))
     if value in known:
         return True
-    ctx.report(row.path_of(column), f"unknown {noun} '{value}'{did_you_mean(value, known)}")
+    if not known:  # the whole table is missing: one problem for all its references
+        ctx.absent.setdefault(tables[-1], []).append((row.path_of(column), value))
+    elif not ctx.declared.incomplete.intersection(tables):
+        ctx.report(row.path_of(column), f"unknown {noun} '{value}'{note}{_hint(value, known)}")
     return False
+
+
+def _hint(value: str, known: set[str]) -> str:
+    """The likely intended id, else the few ids there are: what a planner needs to fix it."""
+    return did_you_mean(value, known) or (
+        f"; expected one of: {', '.join(sorted(known))}" if 0 < len(known) <= 8 else ""
+    )
 
 
 def check_duplicates(ctx: Context) -> None:
@@ -123,56 +142,65 @@ def _duplicates(
 
 def check_references(ctx: Context) -> None:
     """Every id a row names must exist in the table it refers to."""
-    organizations = ctx.declared.ids["organizations"]
-    items = ctx.declared.ids["items"]
     sites = ctx.declared.ids["sites"]
     suppliers = ctx.declared.ids["suppliers"]
     customers = ctx.declared.ids["customers"]
-    work_centers = ctx.declared.ids["work_centers"]
     for row in ctx.rows["sites"]:
-        _reference(ctx, row, "operator", organizations, "organization")
+        _reference(ctx, row, "operator", "organization", "organizations")
     for row in ctx.rows["customers"]:
-        _reference(ctx, row, "organization", organizations, "organization")
+        _reference(ctx, row, "organization", "organization", "organizations")
     for row in ctx.rows["bom"]:
-        _reference(ctx, row, "parent", items, "item")
-        _reference(ctx, row, "component", items, "item")
+        _reference(ctx, row, "parent", "item", "items")
+        _reference(ctx, row, "component", "item", "items")
     for row in ctx.rows["routings"]:
-        _reference(ctx, row, "item", items, "item")
-        if row.value.work_center not in work_centers:
-            hint = did_you_mean(row.value.work_center, work_centers)
-            message = f"unknown work center '{row.value.work_center}': no site has one{hint}"
-            ctx.report(row.path_of("work_center"), message)
+        _reference(ctx, row, "item", "item", "items")
+        _reference(ctx, row, "work_center", "work center", "work_centers", note=": no site has one")
     for table in ("work_centers", "makes", "initial_inventory"):
         for row in ctx.rows[table]:
-            _reference(ctx, row, "site", sites, "site")
+            _reference(ctx, row, "site", "site", "sites")
             if table != "work_centers":
-                _reference(ctx, row, "item", items, "item")
+                _reference(ctx, row, "item", "item", "items")
     for row in ctx.rows["supplies"]:
-        _reference(ctx, row, "supplier", suppliers, "supplier")
-        _reference(ctx, row, "item", items, "item")
+        _reference(ctx, row, "supplier", "supplier", "suppliers")
+        _reference(ctx, row, "item", "item", "items")
     for row in ctx.rows["on_order"]:
-        _reference(ctx, row, "supplier", suppliers, "supplier")
-        _reference(ctx, row, "item", items, "item")
-        _reference(ctx, row, "site", sites, "site")
+        _reference(ctx, row, "supplier", "supplier", "suppliers")
+        _reference(ctx, row, "item", "item", "items")
+        _reference(ctx, row, "site", "site", "sites")
     for row in ctx.rows["lanes"]:
-        _reference(ctx, row, "from_", sites, "site")
-        _reference(ctx, row, "to", sites | customers, "site or customer")
+        if row.value.from_ in customers and row.value.from_ not in sites:
+            message = (
+                f"'{row.value.from_}' is a customer; a lane leads from a site "
+                "(to a customer or to another site)"
+            )
+            ctx.report(row.path_of("from_"), message)
+        else:
+            _reference(ctx, row, "from_", "site", "sites")
+        _reference(ctx, row, "to", "site or customer", "sites", "customers")
         if row.value.from_ == row.value.to:
             ctx.report(
                 row.path_of("to"), f"a lane must lead elsewhere, got '{row.value.to}' -> itself"
             )
     for row in ctx.rows["demand"]:
-        _reference(ctx, row, "customer", customers, "customer")
-        _reference(ctx, row, "item", items, "item")
-    if ctx.risks is not None:
-        for site_id in ctx.risks.sites:
-            if site_id not in sites:
-                message = f"unknown site '{site_id}'{did_you_mean(site_id, sites)}"
-                ctx.report(("risks", "sites", site_id), message)
-        for supplier_id in ctx.risks.suppliers:
-            if supplier_id not in suppliers:
-                message = f"unknown supplier '{supplier_id}'{did_you_mean(supplier_id, suppliers)}"
-                ctx.report(("risks", "suppliers", supplier_id), message)
+        _reference(ctx, row, "customer", "customer", "customers")
+        _reference(ctx, row, "item", "item", "items")
+    # Keys as written, so they are checked even when the risks block has other errors.
+    for section, noun, known in (("sites", "site", sites), ("suppliers", "supplier", suppliers)):
+        for key in ctx.declared.risk_keys.get(section, []):
+            if key not in known and section not in ctx.declared.incomplete:
+                message = f"unknown {noun} '{key}'{_hint(key, known)}"
+                ctx.report(("risks", section, key), message)
+    for table, references in ctx.absent.items():
+        if table not in ctx.declared.incomplete:
+            path, value = references[0]
+            if len(references) == 1:
+                message = f"is missing or empty, yet {format_path(path)} refers to '{value}' in it"
+            else:
+                message = (
+                    f"is missing or empty, yet {len(references)} references point into it "
+                    f"(the first: {format_path(path)} '{value}')"
+                )
+            ctx.report((table,), message)
 
 
 def check_item_kinds(ctx: Context) -> None:
@@ -183,7 +211,8 @@ def check_item_kinds(ctx: Context) -> None:
         item = getattr(row.value, column)
         kind = kinds.get(item)
         if kind is not None and kind not in allowed:
-            ctx.report(row.path_of(column), f"'{item}' is a {kind} item; {why}")
+            article = "an" if kind[0] in "aeiou" else "a"
+            ctx.report(row.path_of(column), f"'{item}' is {article} {kind} item; {why}")
 
     for row in ctx.rows["bom"]:
         expect(row, "parent", MADE_KINDS, "only products and assemblies have a bill of materials")
@@ -248,17 +277,29 @@ def check_routings(ctx: Context) -> None:
     for row in ctx.rows["routings"]:
         if row.value.work_center not in routing_centers[row.value.item]:
             routing_centers[row.value.item].append(row.value.work_center)
-    for row in ctx.rows["items"]:
-        if row.value.kind in MADE_KINDS and row.value.id not in routing_centers:
-            message = (
-                f"made item '{row.value.id}' ({row.value.kind}) has no routing; "
-                "add a routings row with its work center and minutes"
-            )
-            ctx.report(row.path, message)
+    # A routing row with a bad column still gives its item a routing; a table not read in full
+    # says nothing about what is absent from it.
+    routed = ctx.declared.named("routings", "item")
+    unrouted = [
+        row
+        for row in ctx.rows["items"]
+        if row.value.kind in MADE_KINDS and row.value.id not in routed
+    ]
+    for row in unrouted if "routings" not in ctx.declared.incomplete else []:
+        message = (
+            f"made item '{row.value.id}' ({row.value.kind}) has no routing; "
+            "add a routings row with its work center and minutes"
+        )
+        ctx.report(row.path, message)
     centers_at = ctx.declared.work_centers_at
-    for row in ctx.rows["makes"]:
+    for row in ctx.rows["makes"] if "work_centers" not in ctx.declared.incomplete else []:
         site, item = row.value.site, row.value.item
-        missing = [wc for wc in routing_centers.get(item, []) if wc not in centers_at.get(site, [])]
+        # A work center no site has is reported at the routing; not again at each site.
+        missing = [
+            wc
+            for wc in routing_centers.get(item, [])
+            if wc not in centers_at.get(site, []) and wc in ctx.declared.ids["work_centers"]
+        ]
         for work_center in missing:
             has = ", ".join(centers_at.get(site, [])) or "none"
             message = (
@@ -285,23 +326,37 @@ def check_dates(ctx: Context) -> None:
                 ctx.report(row.path_of(column), f"{day.isoformat()} is outside the horizon {span}")
 
 
+def _covered(ctx: Context, table: str, column: str, *targets: str) -> set[str] | None:
+    """The ids ``column`` of ``table`` names, or None when that cannot tell what is missing.
+
+    Rows that failed their own validation count (their problem is reported already). A table
+    that could not be read in full, or that names an unknown id (likely a misspelt known one),
+    says nothing about what is absent.
+    """
+    if table in ctx.declared.incomplete:
+        return None
+    named = ctx.declared.named(table, column)
+    known = set().union(*(ctx.declared.ids[target] for target in targets))
+    return named if named <= known else None
+
+
 def check_coverage(ctx: Context) -> None:
     """Warnings for things that can never flow: unsupplied parts, unreachable customers."""
-    supplied = {row.value.item for row in ctx.rows["supplies"]}
-    made = {row.value.item for row in ctx.rows["makes"]}
-    lane_targets = {row.value.to for row in ctx.rows["lanes"]}
+    supplied = _covered(ctx, "supplies", "item", "items")
+    made = _covered(ctx, "makes", "item", "items")
+    lane_targets = _covered(ctx, "lanes", "to", "sites", "customers")
     for row in ctx.rows["items"]:
         item = row.value
-        if item.kind == "purchased" and item.id not in supplied:
+        if item.kind == "purchased" and supplied is not None and item.id not in supplied:
             message = (
                 f"purchased item '{item.id}' has no supplier; it can come only from "
                 "initial inventory and orders already placed"
             )
             ctx.warn(row.path, message)
-        if item.kind == "product" and item.id not in made:
+        if item.kind == "product" and made is not None and item.id not in made:
             ctx.warn(row.path, f"product '{item.id}' is made at no site")
     for row in ctx.rows["customers"]:
-        if row.value.id not in lane_targets:
+        if lane_targets is not None and row.value.id not in lane_targets:
             ctx.warn(
                 row.path,
                 f"customer '{row.value.id}' has no lane from any site; it can receive nothing",

@@ -29,7 +29,7 @@ from dronefab.model.schema import (
     SupplierRisk,
 )
 from dronefab.model.sources import LocationIndex, PathKey, SourceDocument
-from dronefab.model.tables import TABLES, TableSpec
+from dronefab.model.tables import TABLES, TableSpec, check_header
 
 META_TABLE = "scenario"
 RISK_SETTINGS = "risk_settings"
@@ -132,20 +132,31 @@ class FlatTable:
     locate
         ``locate(row_index, column)``: where that cell is (column None for the whole row).
     whole
-        Where the table as a whole is (its file or sheet).
+        Where the table as a whole is (its file or sheet; its header row when known).
+    header
+        The column names as written, when the reader leaves checking them to
+        :func:`document_from_tables`; None when it has reported unknown columns itself.
     """
 
     name: str
     rows: list[dict[str, Any]]
     locate: Locate
     whole: Location
+    header: list[str] | None = None
 
 
 class _DocumentBuilder:
-    def __init__(self, tables: dict[str, FlatTable]) -> None:
+    def __init__(self, tables: dict[str, FlatTable], whole: Location | None) -> None:
         self.tables = tables
+        if whole is None and tables:  # the sheets of one workbook
+            whole = Location(next(iter(tables.values())).whole.file)
+        self.whole = whole
+        self.missing_columns: dict[PathKey, frozenset[str]] = {}
+        self.unreadable: set[str] = set()
         self.data: dict[str, Any] = {}
         self.locations = LocationIndex()
+        if whole is not None:
+            self.locations.add((), whole)
         self.problems: list[Problem] = []
 
     def place(self, path: PathKey, table: FlatTable, index: int, column: str | None) -> None:
@@ -165,15 +176,24 @@ class _DocumentBuilder:
             message = (
                 f"no '{META_TABLE}' table: it holds format, name, start, periods and period_days"
             )
-            self.problems.append(Problem(None, "", message))
+            self.problems.append(Problem(self.whole, "", message))
+            self.unreadable |= {"format", "name", "horizon"}  # not reported again one by one
         for name in TABLES:
             if name in self.tables:
                 self.table(name, self.tables[name])
         self.risks()
-        return SourceDocument(self.data, self.locations, self.problems)
+        return SourceDocument(
+            self.data, self.locations, self.problems, self.unreadable, self.missing_columns
+        )
 
-    def key_values(self, table: FlatTable) -> list[tuple[int, str, Any]]:
+    def key_values(self, table: FlatTable) -> list[tuple[int, str, Any]] | None:
+        """The (row, key, value) entries of a key/value table; None when it has no key column."""
+        if table.rows and not any("key" in row for row in table.rows):
+            message = f"needs a column 'key'; a {table.name} table has columns key, value"
+            self.problems.append(Problem(table.whole, table.name, message))
+            return None
         out = []
+        first: dict[str, int] = {}
         for index, row in enumerate(table.rows):
             extra = [column for column in row if column not in KEY_VALUE_COLUMNS]
             for column in extra:
@@ -184,26 +204,53 @@ class _DocumentBuilder:
                 where = table.locate(index, "key")
                 self.problems.append(Problem(where, f"{table.name}[{index}].key", "is required"))
                 continue
-            out.append((index, str(row["key"]).strip(), row.get("value")))
+            key = str(row["key"]).strip()
+            if key in first:
+                where = table.locate(index, "key")
+                message = f"'{key}' appears twice in {table.name} (first at {table.locate(first[key], 'key')})"
+                self.problems.append(Problem(where, f"{table.name}[{index}].key", message))
+                continue
+            first[key] = index
+            out.append((index, key, row.get("value")))
         return out
 
     def header(self, table: FlatTable) -> None:
-        horizon_keys = set(Horizon.model_fields)
+        horizon_keys = list(Horizon.model_fields)
+        keys = ["format", "name", *horizon_keys]
         horizon: dict[str, Any] = {}
-        for index, key, value in self.key_values(table):
+        for path in (("format",), ("name",), ("horizon",)):
+            self.locations.by_path.setdefault(path, table.whole)
+        entries = self.key_values(table)
+        if entries is None:
+            self.unreadable |= {"format", "name", "horizon"}  # not reported again one by one
+            return
+        for index, key, value in entries:
             if key in horizon_keys:
                 horizon[key] = value
                 self.place(("horizon", key), table, index, "value")
                 self.place(("horizon",), table, index, None)
-            else:
+            elif key in keys:
                 self.data[key] = value
                 self.place((key,), table, index, "value")
+            else:
+                hint = did_you_mean(key, keys) or f"; expected one of: {', '.join(keys)}"
+                where = table.locate(index, "key")
+                self.problems.append(Problem(where, key, f"unknown key '{key}'{hint}"))
         self.data["horizon"] = horizon
-        self.locations.by_path.setdefault(("horizon",), table.whole)
 
     def table(self, name: str, table: FlatTable) -> None:
+        # Columns are checked once for the table, not in each row.
+        header = table.header
+        if header is None:  # the reader reported unknown columns; a required one may be missing
+            header = list(dict.fromkeys(column for row in table.rows for column in row))
+        found, unknown, missing = check_header(
+            TABLES[name], header, table.whole, (name,), report_unknown=table.header is not None
+        )
+        self.problems += found
+        self.missing_columns[(name,)] = missing
         rows: list[dict[str, Any]] = []
         for index, row in enumerate(table.rows):
+            row = {column: value for column, value in row.items() if column not in unknown}
             self.place((name, index), table, index, None)
             for column in row:
                 self.place((name, index, column), table, index, column)
@@ -243,11 +290,14 @@ class _DocumentBuilder:
         self.data["risks"] = risks
 
     def risk_settings(self, table: FlatTable, risks: dict[str, Any]) -> None:
-        for index, key, value in self.key_values(table):
+        for index, key, value in self.key_values(table) or []:
             section, _, name = key.partition(".")
             if name:
                 risks.setdefault(section, {})[name] = value
                 path: PathKey = ("risks", section, name)
+                # a section's own problems (p90 below median) point at its first row
+                if ("risks", section) not in self.locations.by_path:
+                    self.place(("risks", section), table, index, None)
             else:
                 risks[section] = value
                 path = ("risks", section)
@@ -276,9 +326,14 @@ class _DocumentBuilder:
         return out
 
 
-def document_from_tables(tables: dict[str, FlatTable]) -> SourceDocument:
-    """Turn flat tables (from CSV files or sheets) into the document the loader validates."""
-    return _DocumentBuilder(tables).build()
+def document_from_tables(
+    tables: dict[str, FlatTable], whole: Location | None = None
+) -> SourceDocument:
+    """Turn flat tables (from CSV files or sheets) into the document the loader validates.
+
+    ``whole`` is where the scenario as a whole is (its folder or workbook), for a missing table.
+    """
+    return _DocumentBuilder(tables, whole).build()
 
 
 def cell_text(value: Any) -> str:

@@ -19,7 +19,7 @@ from pydantic import BaseModel, ValidationError
 from dronefab.errors import Location, Problem, ScenarioError, UsageError, sort_key
 from dronefab.model.checks import run_checks
 from dronefab.model.flat import FlatTable, document_from_tables
-from dronefab.model.messages import describe_value, error_message
+from dronefab.model.messages import describe_value, phrase_errors
 from dronefab.model.scenario import Scenario
 from dronefab.model.schema import FORMAT_VERSION, Horizon, Risks, Site, Supplier, Supply, WorkCenter
 from dronefab.model.sources import (
@@ -133,8 +133,9 @@ def read_csv_folder(folder: Path, display: str) -> SourceDocument:
         ) -> Location:
             return Location(name, lines[index])
 
-        tables[file.stem] = FlatTable(file.stem, list(table.rows), locate, Location(name))
-    doc = document_from_tables(tables)
+        whole = Location(name, table.header_line)
+        tables[file.stem] = FlatTable(file.stem, list(table.rows), locate, whole, table.header)
+    doc = document_from_tables(tables, Location(display))
     doc.problems[:0] = problems
     return doc
 
@@ -146,11 +147,9 @@ def _validate_block(
         return model.model_validate(value), []
     except ValidationError as exc:
         problems = []
-        for error in exc.errors(include_url=False):
-            full = (*path, *error["loc"])
-            problems.append(
-                Problem(locations.find(full), format_path(full), error_message(error, model))
-            )
+        for loc, message in phrase_errors(exc.errors(include_url=False), model, value):
+            full = (*path, *loc)
+            problems.append(Problem(locations.find(full), format_path(full), message))
         return None, problems
 
 
@@ -210,7 +209,10 @@ def build(doc: SourceDocument, base_dir: Path, display_dir: str) -> Validation:
     for table, spec in TABLES.items():
         checked[table], found = validate_rows(spec, raw.rows[table], doc.locations)
         problems += found
-    problems += run_checks(checked, declared_ids(raw.rows), doc.locations, horizon, risks)
+    problems += run_checks(checked, declared_ids(raw, doc, base_dir), doc.locations, horizon, risks)
+    # A value that could not be read is reported where it is read, not again as wrong.
+    later = [p for p in problems[len(doc.problems) :] if p.path not in doc.unreadable]
+    problems = [*doc.problems, *later]
     problems.sort(key=sort_key)
     if any(p.is_error for p in problems) or name is None or horizon is None or risks is None:
         return Validation(None, problems)

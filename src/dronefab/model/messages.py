@@ -10,7 +10,7 @@ from __future__ import annotations
 import difflib
 import types
 import typing
-from collections.abc import Iterable, Sequence
+from collections.abc import Collection, Iterable, Sequence
 from datetime import date
 from typing import Any
 
@@ -20,10 +20,17 @@ from pydantic_core import ErrorDetails
 _MISSING = object()
 
 
+def closest(word: str, choices: Iterable[str]) -> str | None:
+    """The choice closest to ``word`` when one is close enough to be a likely typo."""
+    # 0.65: at 0.6 any five-letter word sharing three letters is "close" (notes -> sites)
+    matches = difflib.get_close_matches(str(word), list(choices), n=1, cutoff=0.65)
+    return matches[0] if matches else None
+
+
 def did_you_mean(word: str, choices: Iterable[str]) -> str:
     """`` (did you mean 'x'?)`` for the closest choice, or an empty string."""
-    matches = difflib.get_close_matches(str(word), list(choices), n=1, cutoff=0.6)
-    return f" (did you mean '{matches[0]}'?)" if matches else ""
+    match = closest(word, choices)
+    return f" (did you mean '{match}'?)" if match is not None else ""
 
 
 def describe_value(value: Any) -> str:
@@ -48,6 +55,11 @@ def describe_value(value: Any) -> str:
     except ValueError:
         return f"'{text}'"
     return text
+
+
+def as_clause(description: str) -> str:
+    """A field's description as the end of a message: ``Units due.`` -> ``units due``."""
+    return f"{description[:1].lower()}{description[1:]}".rstrip(".")
 
 
 def _join(words: Sequence[str]) -> str:
@@ -95,6 +107,77 @@ def _description(model: type[BaseModel], loc: Sequence[str | int]) -> str | None
     return None
 
 
+def _key_choices(
+    model: type[BaseModel], loc: Sequence[str | int], hidden: Collection[str], also: Sequence[str]
+) -> list[str]:
+    """The keys a user may write beside the unknown key at ``loc``."""
+    if len(loc) > 1:
+        return field_names(_model_at(model, loc[:-1]) or model)
+    return [name for name in field_names(model) if name not in hidden] + list(also)
+
+
+def _keys_at(given: Any, loc: Sequence[str | int]) -> set[str]:
+    """The keys the user wrote in the mapping at ``loc`` of ``given``."""
+    node = given
+    for part in loc:
+        if isinstance(node, list) and isinstance(part, int) and 0 <= part < len(node):
+            node = node[part]
+        else:
+            node = node.get(part) if isinstance(node, dict) else None
+    return {str(key) for key in node} if isinstance(node, dict) else set()
+
+
+def phrase_errors(
+    errors: Iterable[ErrorDetails],
+    model: type[BaseModel],
+    given: Any = None,
+    hidden: Collection[str] = (),
+    also: Sequence[str] = (),
+) -> list[tuple[tuple[str | int, ...], str]]:
+    """Each error's location and wording, without echoes.
+
+    An unknown key is offered the closest valid key not written already; when that key is
+    missing, its "is required" is left out: ``unknown key 'period' (did you mean 'periods'?)``
+    says it all.
+
+    Parameters
+    ----------
+    errors
+        ``ValidationError.errors()``.
+    model
+        The model that was validated.
+    given
+        The data that was validated.
+    hidden
+        Top-level keys the user did not write (filled in from a parent row); not offered.
+    also
+        More top-level keys the user may write (a site's nested ``work_centers``...).
+    """
+    errors = list(errors)
+    out: list[tuple[tuple[str | int, ...], str]] = []
+    suggested = set()
+    for error in errors:
+        loc = tuple(error["loc"])
+        if error["type"] == "extra_forbidden" and loc:
+            names = _key_choices(model, loc, hidden, also)
+            written = _keys_at(given, loc[:-1])
+            match = closest(str(loc[-1]), [name for name in names if name not in written])
+            if match is not None:
+                suggested.add((*loc[:-1], match))
+                hint = f" (did you mean '{match}'?)"
+            else:
+                hint = f"; expected one of: {_join(names)}"
+            out.append((loc, f"unknown key '{loc[-1]}'{hint}"))
+    for error in errors:
+        loc = tuple(error["loc"])
+        if error["type"] == "extra_forbidden" and loc:
+            continue
+        if error["type"] == "missing" and loc in suggested:
+            continue
+        out.append((loc, error_message(error, model)))
+    return out
+
+
 def error_message(error: ErrorDetails, model: type[BaseModel]) -> str:
     """Phrase one pydantic error for a planner.
 
@@ -111,11 +194,7 @@ def error_message(error: ErrorDetails, model: type[BaseModel]) -> str:
     loc = error["loc"]
     if kind == "missing":
         description = _description(model, loc)
-        return (
-            f"is required: {description[0].lower()}{description[1:]}"
-            if description
-            else "is required"
-        )
+        return f"is required: {as_clause(description)}" if description else "is required"
     if kind == "extra_forbidden":
         holder = _model_at(model, loc[:-1]) or model
         names = field_names(holder)

@@ -9,7 +9,7 @@ CSV tables are read with the line number of every row. Syntax problems become
 from __future__ import annotations
 
 import csv
-from collections.abc import Iterator
+import io
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -60,6 +60,10 @@ class SourceDocument:
     data: dict[str, Any]
     locations: LocationIndex
     problems: list[Problem]
+    unreadable: set[str] = field(default_factory=set)
+    """Paths of values that could not be read (already reported; later checks skip them)."""
+    missing_columns: dict[PathKey, frozenset[str]] = field(default_factory=dict)
+    """Required columns a table's header lacks, by table path (reported once, not per row)."""
 
 
 # -- YAML -----------------------------------------------------------------------------------
@@ -68,25 +72,49 @@ class SourceDocument:
 class _YamlBuilder:
     """Turns composed YAML nodes into Python data, recording each node's line."""
 
-    def __init__(self, display: str, locations: LocationIndex, problems: list[Problem]) -> None:
+    def __init__(
+        self, display: str, locations: LocationIndex, problems: list[Problem], budget: int
+    ) -> None:
         self.display = display
         self.locations = locations
         self.problems = problems
         self.constructor = yaml.constructor.SafeConstructor()
+        self.open: set[int] = set()  # ids of the collections being built (to catch self-aliases)
+        self.budget = budget  # values left to build; aliases of aliases can grow exponentially
+        self.unreadable: set[str] = set()
 
     def build(self, node: yaml.Node, path: PathKey) -> Any:
-        self.locations.add(path, Location(self.display, node.start_mark.line + 1))
-        if isinstance(node, yaml.MappingNode):
-            return self._mapping(node, path)
-        if isinstance(node, yaml.SequenceNode):
-            return [self.build(child, (*path, i)) for i, child in enumerate(node.value)]
-        return self._scalar(node, path)
+        where = Location(self.display, node.start_mark.line + 1)
+        self.locations.add(path, where)
+        self.budget -= 1
+        if self.budget < 0:
+            raise _TooLargeError(where)
+        if isinstance(node, yaml.CollectionNode):
+            if id(node) in self.open:
+                message = "refers to itself through an alias; write the value out instead"
+                self.problems.append(Problem(where, format_path(path), message))
+                self.unreadable.add(format_path(path))
+                return None
+            self.open.add(id(node))
+            try:
+                if isinstance(node, yaml.MappingNode):
+                    return self._mapping(node, path)
+                return [self.build(child, (*path, i)) for i, child in enumerate(node.value)]
+            finally:
+                self.open.discard(id(node))
+        value = self._scalar(node, path)
+        if value is _UNREADABLE:
+            self.unreadable.add(format_path(path))
+            return None
+        return value
 
     def _mapping(self, node: yaml.MappingNode, path: PathKey) -> dict[Any, Any]:
         out: dict[Any, Any] = {}
-        first_line: dict[Any, int] = {}
+        first_mark: dict[str, yaml.Mark] = {}
         for key_node, value_node in node.value:
             key = self._scalar(key_node, path)
+            if key is _UNREADABLE:
+                continue
             line = key_node.start_mark.line + 1
             if not isinstance(key, str | int | float | bool) or key is None:
                 where = Location(self.display, line)
@@ -94,24 +122,81 @@ class _YamlBuilder:
                 continue
             key = str(key) if not isinstance(key, str) else key
             if key in out:
+                first = first_mark[key]
+                at = f"line {first.line + 1}"
+                if first.line + 1 == line:
+                    at += f", column {first.column + 1}"
                 where = Location(self.display, line)
-                message = f"duplicate key '{key}' (first at line {first_line[key]})"
+                message = f"duplicate key '{key}' (first at {at})"
                 self.problems.append(Problem(where, format_path((*path, key)), message))
                 continue
-            first_line[key] = line
+            first_mark[key] = key_node.start_mark
             out[key] = self.build(value_node, (*path, key))
             # A key's line is where the key is written, which is what an editor jumps to.
             self.locations.add((*path, key), Location(self.display, line))
         return out
 
     def _scalar(self, node: yaml.Node, path: PathKey) -> Any:
+        where = Location(self.display, node.start_mark.line + 1)
         try:
             return self.constructor.construct_object(node, deep=True)
         except yaml.YAMLError as exc:
-            where = Location(self.display, node.start_mark.line + 1)
             message = f"cannot read this value: {getattr(exc, 'problem', None) or exc}"
-            self.problems.append(Problem(where, format_path(path), message))
-            return None
+        except ValueError as exc:  # a date-like value that is no date: 2026-13-05
+            message = f"must be a date like 2026-01-05, got {node.value} ({exc})"
+        self.problems.append(Problem(where, format_path(path), message))
+        return _UNREADABLE
+
+
+_UNREADABLE = object()
+
+
+class _TooLargeError(Exception):
+    """Aliases expanded a YAML file far beyond its written size (a "billion laughs")."""
+
+    def __init__(self, where: Location) -> None:
+        super().__init__(str(where))
+        self.where = where
+
+
+def _syntax_problem(exc: yaml.MarkedYAMLError, display: str) -> Problem:
+    """A YAML syntax error at the line where the parser gave up, naming the construct it was in.
+
+    An unclosed ``{`` or ``[`` is noticed lines after it was opened; the message then says where
+    the construct began, which is where the fix usually is.
+    """
+    mark = exc.problem_mark or exc.context_mark
+    line = mark.line + 1 if mark is not None else None
+    column = f" (column {mark.column + 1})" if mark is not None else ""
+    message = f"YAML syntax error: {exc.problem or exc.context}{column}"
+    start = exc.context_mark
+    if exc.problem and exc.context:
+        if not exc.context.startswith("while "):
+            message = f"YAML syntax error: {exc.context}, {exc.problem}{column}"
+        elif (
+            start is not None
+            and mark is not None
+            and start.line != mark.line
+            and "plain scalar" not in exc.context  # where a plain scalar began tells nothing
+        ):
+            message += f" {exc.context} that starts at line {start.line + 1}"
+    return Problem(Location(display, line), "", message)
+
+
+def read_text(path: Path, display: str) -> tuple[str, Problem | None]:
+    """The text of a UTF-8 file, or a problem saying why it cannot be read (and where)."""
+    try:
+        raw = path.read_bytes()
+    except FileNotFoundError:
+        return "", Problem(Location(display), "", "file not found")
+    except OSError as exc:
+        return "", Problem(Location(display), "", f"cannot be read: {exc.strerror or exc}")
+    try:
+        return raw.decode("utf-8-sig"), None
+    except UnicodeDecodeError as exc:
+        line = raw.count(b"\n", 0, exc.start) + 1
+        message = f"is not UTF-8 text (byte {exc.start}); save it as UTF-8"
+        return "", Problem(Location(display, line), "", message)
 
 
 def read_yaml(path: Path, display: str) -> SourceDocument:
@@ -126,33 +211,37 @@ def read_yaml(path: Path, display: str) -> SourceDocument:
     """
     locations = LocationIndex()
     problems: list[Problem] = []
-    try:
-        text = path.read_text(encoding="utf-8-sig")
-    except UnicodeDecodeError as exc:
-        message = f"is not UTF-8 text (byte {exc.start}); save it as UTF-8"
-        return SourceDocument({}, locations, [Problem(Location(display), "", message)])
+    text, unreadable = read_text(path, display)
+    if unreadable is not None:
+        return SourceDocument({}, locations, [unreadable])
     try:
         root = yaml.compose(text, Loader=_YamlLoader)
     except yaml.MarkedYAMLError as exc:
-        mark = exc.problem_mark or exc.context_mark
-        line = mark.line + 1 if mark is not None else None
-        column = f" (column {mark.column + 1})" if mark is not None else ""
-        message = f"YAML syntax error: {exc.problem or exc.context}{column}"
+        return SourceDocument({}, locations, [_syntax_problem(exc, display)])
+    except yaml.reader.ReaderError as exc:
+        line = text.count("\n", 0, exc.position) + 1
+        message = f"YAML syntax error: {exc.reason} (found character #x{exc.character:04x})"
         return SourceDocument({}, locations, [Problem(Location(display, line), "", message)])
     except yaml.YAMLError as exc:
         message = f"YAML syntax error: {exc}"
         return SourceDocument({}, locations, [Problem(Location(display), "", message)])
     if root is None:
         message = "is empty; a scenario starts with 'format: dronefab/1'"
-        return SourceDocument({}, locations, [Problem(Location(display), "", message)])
-    data = _YamlBuilder(display, locations, problems).build(root, ())
+        return SourceDocument({}, locations, [Problem(Location(display, 1), "", message)])
+    # Without aliases a file holds fewer values than characters; far more means alias bombs.
+    builder = _YamlBuilder(display, locations, problems, budget=10 * len(text) + 100_000)
+    try:
+        data = builder.build(root, ())
+    except _TooLargeError as exc:
+        message = "aliases expand this file to millions of values; write the data out instead"
+        return SourceDocument({}, LocationIndex(), [Problem(exc.where, "", message)])
     if not isinstance(data, dict):
         message = (
             "must be a mapping of keys (format, name, horizon, items, ...), not a list or value"
         )
         problems.append(Problem(Location(display, root.start_mark.line + 1), "", message))
         data = {}
-    return SourceDocument(data, locations, problems)
+    return SourceDocument(data, locations, problems, builder.unreadable)
 
 
 # -- CSV ------------------------------------------------------------------------------------
@@ -165,14 +254,8 @@ class CsvTable:
     rows: list[dict[str, str]]
     lines: list[int]
     problems: list[Problem]
-
-
-def _csv_records(handle: Any) -> Iterator[tuple[int, list[str]]]:
-    reader = csv.reader(handle)
-    line = 1
-    for record in reader:
-        yield line, record
-        line = reader.line_num + 1
+    header: list[str] = field(default_factory=list)
+    header_line: int = 1
 
 
 def read_csv(path: Path, display: str) -> CsvTable:
@@ -188,17 +271,29 @@ def read_csv(path: Path, display: str) -> CsvTable:
     rows: list[dict[str, str]] = []
     lines: list[int] = []
     problems: list[Problem] = []
-    try:
-        with path.open(encoding="utf-8-sig", newline="") as handle:
-            records = list(_csv_records(handle))
-    except FileNotFoundError:
-        message = f"CSV file not found: {display}"
-        return CsvTable(rows, lines, [Problem(Location(display), "", message)])
-    except UnicodeDecodeError as exc:
-        message = f"is not UTF-8 text (byte {exc.start}); save the CSV as UTF-8"
-        return CsvTable(rows, lines, [Problem(Location(display), "", message)])
-    except csv.Error as exc:
-        return CsvTable(rows, lines, [Problem(Location(display), "", f"CSV syntax error: {exc}")])
+    text, unreadable = read_text(path, display)
+    if unreadable is not None:
+        return CsvTable(rows, lines, [unreadable])
+    # strict: a stray or unclosed quote is an error, not a silently merged cell
+    reader = csv.reader(io.StringIO(text, newline=""), strict=True)
+    records: list[tuple[int, list[str]]] = []
+    line = 1  # where the record being read starts
+    while True:
+        try:
+            record = next(reader, None)
+        except csv.Error as exc:
+            reason = str(exc)
+            if reason == "unexpected end of data":
+                reason = 'a quoted cell in this row is never closed (a " is missing)'
+            problems.append(Problem(Location(display, line), "", f"CSV syntax error: {reason}"))
+            if reader.line_num < line:  # nothing more was read: stop rather than loop
+                break
+            line = reader.line_num + 1
+            continue
+        if record is None:
+            break
+        records.append((line, record))
+        line = reader.line_num + 1
     if not records:
         message = "is empty; a CSV table needs a header row naming its columns"
         return CsvTable(rows, lines, [Problem(Location(display, 1), "", message)])
@@ -206,18 +301,23 @@ def read_csv(path: Path, display: str) -> CsvTable:
     header = [cell.strip() for cell in header]
     for index, name in enumerate(header):
         if not name:
-            message = f"header cell {index + 1} is empty; every column needs a name"
-            problems.append(Problem(Location(display, header_line), "", message))
+            # Spreadsheets often write empty columns at the end; harmless while they are empty.
+            if any(len(r) > index and r[index].strip() for _, r in records[1:]):
+                message = (
+                    f"header cell {index + 1} is empty but rows below fill it; name the column"
+                )
+                problems.append(Problem(Location(display, header_line), "", message))
         elif name in header[:index]:
             message = f"column '{name}' appears twice in the header"
             problems.append(Problem(Location(display, header_line), "", message))
     for line, record in records[1:]:
         if not any(cell.strip() for cell in record):
             continue
-        if len(record) > len(header):
+        if any(cell.strip() for cell in record[len(header) :]):
+            # Reported, but the row is kept: dropping it would turn every reference to its id
+            # into one more error elsewhere.
             message = f"row has {len(record)} cells but the header has {len(header)} columns"
             problems.append(Problem(Location(display, line), "", message))
-            continue
         row = {
             name: cell.strip()
             for name, cell in zip(header, record, strict=False)
@@ -225,4 +325,4 @@ def read_csv(path: Path, display: str) -> CsvTable:
         }
         rows.append(row)
         lines.append(line)
-    return CsvTable(rows, lines, problems)
+    return CsvTable(rows, lines, problems, [name for name in header if name], header_line)

@@ -17,7 +17,14 @@ from typing import Any, Generic, TypeVar
 from pydantic import BaseModel, ValidationError
 
 from dronefab.errors import Location, Problem
-from dronefab.model.messages import describe_value, did_you_mean, error_message
+from dronefab.model.messages import (
+    as_clause,
+    closest,
+    describe_value,
+    did_you_mean,
+    field_names,
+    phrase_errors,
+)
 from dronefab.model.schema import (
     BomLine,
     Customer,
@@ -93,13 +100,15 @@ class RawRow:
 
     ``field_paths`` maps a flat column to where the user wrote it when that differs from
     ``path + (column,)``; ``injected`` columns came from a parent row (their errors are the
-    parent's and are not reported again).
+    parent's and are not reported again); ``reported`` columns are missing from a CSV header,
+    which says so once for the whole table.
     """
 
     data: dict[str, Any]
     path: PathKey
     field_paths: dict[str, PathKey] = field(default_factory=dict)
     injected: frozenset[str] = frozenset()
+    reported: frozenset[str] = frozenset()
 
     def path_of(self, column: str | int) -> PathKey:
         """Where the user wrote ``column`` of this row."""
@@ -129,10 +138,17 @@ class CheckedRow(Generic[R]):
 
 @dataclass
 class RawTables:
-    """Every table's raw rows, plus what went wrong reading them."""
+    """Every table's raw rows, plus what went wrong reading them.
+
+    ``incomplete`` names the tables some rows of which could not be read at all (a table that is
+    not a list, a missing CSV file, a row that is not a mapping, a misspelt nested key): checks
+    that rely on something being absent from such a table are skipped, as their findings would
+    only echo the problem already reported.
+    """
 
     rows: dict[str, list[RawRow]]
     problems: list[Problem]
+    incomplete: set[str] = field(default_factory=set)
 
 
 class _Collector:
@@ -144,35 +160,51 @@ class _Collector:
         self.display_dir = display_dir
         self.rows: dict[str, list[RawRow]] = {name: [] for name in TABLES}
         self.problems: list[Problem] = []
+        self.incomplete: set[str] = set()
 
     def problem(self, path: PathKey, message: str) -> None:
         self.problems.append(Problem(self.doc.locations.find(path), format_path(path), message))
 
-    def table_rows(self, value: Any, path: PathKey) -> list[tuple[Any, PathKey]] | None:
+    def table_rows(self, table: str, value: Any, path: PathKey) -> list[tuple[Any, PathKey]]:
         """The rows of a table value: inline list, CSV file reference, or nothing."""
         if value is None:
             return []
         if isinstance(value, list):
             return [(row, (*path, i)) for i, row in enumerate(value)]
         if isinstance(value, str):
-            return self.csv_rows(value, path)
+            return self.csv_rows(table, value, path)
+        self.incomplete.add(table)
         self.problem(
             path, f"must be a list of rows or the name of a CSV file, got {describe_value(value)}"
         )
-        return None
+        return []
 
-    def csv_rows(self, reference: str, path: PathKey) -> list[tuple[Any, PathKey]] | None:
+    def csv_rows(self, table: str, reference: str, path: PathKey) -> list[tuple[Any, PathKey]]:
         display = os.path.normpath(os.path.join(self.display_dir, reference))
         file = (self.base_dir / reference).resolve()
         if not file.is_file():
-            self.problem(path, f"CSV file '{reference}' not found (looked for {display})")
-            return None
-        table = read_csv(file, display)
-        self.problems.extend(table.problems)
+            self.incomplete.add(table)
+            if not reference.lower().endswith(".csv"):
+                message = f"must be a list of rows or the name of a .csv file, got '{reference}'"
+            else:
+                message = f"CSV file '{reference}' not found (looked for {display})"
+            self.problem(path, message)
+            return []
+        csv_table = read_csv(file, display)
+        if csv_table.problems:
+            self.incomplete.add(table)
+        self.problems.extend(csv_table.problems)
+        header_at = Location(display, csv_table.header_line)
+        found, unknown, missing = check_header(TABLES[table], csv_table.header, header_at, path)
+        self.problems += found
+        self.doc.missing_columns[path] = missing
         out: list[tuple[Any, PathKey]] = []
-        for i, (row, line) in enumerate(zip(table.rows, table.lines, strict=True)):
+        for i, (cells, line) in enumerate(zip(csv_table.rows, csv_table.lines, strict=True)):
             row_path = (*path, i)
             self.doc.locations.add(row_path, Location(display, line))
+            row: dict[str, Any] = {
+                column: value for column, value in cells.items() if column not in unknown
+            }
             if "makes" in row and path == ("sites",):
                 row["makes"] = [part.strip() for part in row["makes"].split(";") if part.strip()]
             out.append((row, row_path))
@@ -182,21 +214,30 @@ class _Collector:
         for name in TABLES:
             if name not in self.doc.data:
                 continue
-            rows = self.table_rows(self.doc.data[name], (name,))
-            for row, path in rows or []:
+            for row, path in self.table_rows(name, self.doc.data[name], (name,)):
                 if not isinstance(row, dict):
+                    self.incomplete.add(name)
                     self.problem(
                         path, f"must be a mapping of column: value, got {describe_value(row)}"
                     )
                     continue
                 self.add_row(name, dict(row), path)
-        return RawTables(self.rows, self.problems)
+        return RawTables(self.rows, self.problems, self.incomplete)
 
     def add_row(self, table: str, data: dict[str, Any], path: PathKey) -> None:
-        for key, spec in NESTED.items():
-            if spec.parent_table == table and key in data:
-                self.add_nested(spec, data.pop(key), data.get("id"), (*path, key))
-        self.rows[table].append(RawRow(data, path))
+        nested = {key: spec for key, spec in NESTED.items() if spec.parent_table == table}
+        for key in [key for key in data if key in nested]:
+            self.add_nested(nested[key], data.pop(key), data.get("id"), (*path, key))
+        if nested:
+            # ``work_center:`` for ``work_centers:`` is reported as an unknown key; the list
+            # under it is still unread.
+            known = [*field_names(TABLES[table].row), *nested]
+            for key in data:
+                near = closest(str(key), known) if key not in known else None
+                if near in nested:
+                    self.incomplete.add(nested[near].name)
+        reported = self.doc.missing_columns.get(path[:-1], frozenset())
+        self.rows[table].append(RawRow(data, path, reported=reported))
 
     def add_nested(self, spec: TableSpec, value: Any, parent_id: Any, path: PathKey) -> None:
         column = spec.parent_column
@@ -216,26 +257,98 @@ class _Collector:
                     RawRow(data, child_path, {"item": child_path}, frozenset({column}))
                 )
             return
-        if spec.name in {"makes", "initial_inventory"} and not isinstance(value, str):
+        if spec.name in {"makes", "initial_inventory"} and not (
+            isinstance(value, str) and value.lower().endswith(".csv")
+        ):
             expected = (
                 "a list of item ids" if spec.name == "makes" else "a mapping of item: quantity"
             )
+            self.incomplete.add(spec.name)
             self.problem(path, f"must be {expected}, got {describe_value(value)}")
             return
-        for child, child_path in self.table_rows(value, path) or []:
+        for child, child_path in self.table_rows(spec.name, value, path):
             if not isinstance(child, dict):
+                self.incomplete.add(spec.name)
                 self.problem(
                     child_path, f"must be a mapping of column: value, got {describe_value(child)}"
                 )
                 continue
             if column in child:
+                # Reported, and the row still counts (with its parent's id), so that one
+                # redundant column does not also make the row's id unknown everywhere.
                 self.problem(
                     (*child_path, column),
                     f"unknown key '{column}'; it is given by the enclosing {spec.parent_table} row",
                 )
-                continue
+                child = {key: value for key, value in child.items() if key != column}
             data = {column: parent_id, **child}
-            self.rows[spec.name].append(RawRow(data, child_path, {}, frozenset({column})))
+            reported = self.doc.missing_columns.get(path, frozenset())
+            self.rows[spec.name].append(RawRow(data, child_path, {}, frozenset({column}), reported))
+
+
+def check_header(
+    spec: TableSpec,
+    header: list[str],
+    where: Location,
+    path: PathKey,
+    *,
+    report_unknown: bool = True,
+) -> tuple[list[Problem], set[str], frozenset[str]]:
+    """Check the columns of a CSV file once, rather than in each row.
+
+    Parameters
+    ----------
+    spec
+        The table the file holds.
+    header
+        Its column names.
+    where
+        Where the header is.
+    path
+        The table's path: ``(name,)`` for a top-level table, ``("sites", 0, "work_centers")``
+        for a nested one (whose parent column the enclosing row gives).
+    report_unknown
+        False when the reader has reported unknown columns already (a workbook's sheets).
+
+    Returns
+    -------
+    problems, unknown, missing
+        The problems found, the unknown columns (to leave out of the rows) and the required
+        columns the header lacks (whose absence is not reported again for each row).
+    """
+    problems: list[Problem] = []
+    if not header:
+        return problems, set(), frozenset()  # an empty file, reported as such
+    parent = spec.parent_column if len(path) > 1 else None
+    allowed = [name for name in field_names(spec.row) if name != parent]
+    allowed += [key for key, nested in NESTED.items() if nested.parent_table == spec.name]
+    unknown: set[str] = set()
+    meant: set[str] = set()
+    for column in header:
+        if column in allowed:
+            continue
+        unknown.add(column)
+        if column == parent:
+            message = (
+                f"unknown column '{column}'; it is given by the enclosing {spec.parent_table} row"
+            )
+        else:
+            unused = [name for name in allowed if name not in header]
+            meant.add(closest(column, unused) or "")
+            hint = did_you_mean(column, unused) or f"; expected columns: {', '.join(allowed)}"
+            message = f"unknown column '{column}'{hint}"
+        if report_unknown:
+            problems.append(Problem(where, format_path(path), message))
+    missing = []
+    for name, info in spec.row.model_fields.items():
+        column = info.alias or name
+        if not info.is_required() or column in header or column == parent:
+            continue
+        missing.append(column)
+        if column not in meant:  # else the misspelt column's did-you-mean says it
+            message = f"needs a column '{column}': {as_clause(info.description or column)}"
+            problems.append(Problem(where, format_path(path), message))
+    return problems, unknown, frozenset(missing)
 
 
 def collect_rows(doc: SourceDocument, base_dir: Path, display_dir: str) -> RawTables:
@@ -264,12 +377,12 @@ def validate_rows(
         try:
             value = validate(raw.data)
         except ValidationError as exc:
-            for error in exc.errors(include_url=False):
-                loc = error["loc"]
-                if loc and loc[0] in raw.injected:
+            errors = exc.errors(include_url=False)
+            nested = [key for key, table in NESTED.items() if table.parent_table == spec.name]
+            for loc, message in phrase_errors(errors, spec.row, raw.data, raw.injected, nested):
+                if loc and loc[0] in raw.injected | raw.reported:
                     continue
                 path = (*raw.path_of(loc[0]), *loc[1:]) if loc else raw.path
-                message = error_message(error, spec.row)
                 problems.append(Problem(locations.find(path), format_path(path), message))
             continue
         checked.append(CheckedRow(value, raw))
@@ -290,29 +403,75 @@ def unknown_top_level_keys(doc: SourceDocument) -> list[Problem]:
     return problems
 
 
+def misspelt_tables(doc: SourceDocument) -> dict[str, str]:
+    """Unknown top-level keys that look like a table the document lacks: key -> table.
+
+    ``item:`` for ``items:`` is reported once as an unknown key; the ids its rows declare still
+    count (see :func:`declared_ids`), so each reference to them is not reported again.
+    """
+    out: dict[str, str] = {}
+    for key in doc.data:
+        if key not in TOP_LEVEL_KEYS:
+            table = closest(key, TABLES)
+            if table is not None and table not in doc.data and table not in out.values():
+                out[key] = table
+    return out
+
+
 @dataclass
 class Declared:
-    """Ids the tables declare, including rows that failed their own validation.
+    """What the tables declare, including rows that failed their own validation.
 
     References are checked against these, so one bad column of an item does not also turn
-    every mention of that item into an "unknown item" error.
+    every mention of that item into an "unknown item" error; likewise a routing row with a bad
+    column still gives its item a routing.
     """
 
     ids: dict[str, set[str]]
     work_centers_at: dict[str, list[str]]
+    rows: dict[str, list[RawRow]]
+    incomplete: set[str]
+    risk_keys: dict[str, list[str]]
+    """Sites and suppliers named in ``risks.sites`` and ``risks.suppliers``, as written."""
+
+    def named(self, table: str, column: str) -> set[str]:
+        """Every id written in ``column`` of ``table``."""
+        return {_as_id(raw.data.get(column)) for raw in self.rows[table]} - {""}
 
 
-def declared_ids(rows: dict[str, list[RawRow]]) -> Declared:
-    """Collect the ids every table declares (see :class:`Declared`)."""
+def declared_ids(tables: RawTables, doc: SourceDocument, base_dir: Path) -> Declared:
+    """Collect what every table declares (see :class:`Declared`).
+
+    Rows of a misspelt table (:func:`misspelt_tables`) count too; what is wrong with them is
+    reported once the table is named right.
+    """
+    rows = tables.rows
+    stand_ins = {table: doc.data[key] for key, table in misspelt_tables(doc).items()}
+    if stand_ins:
+        shadow = SourceDocument(stand_ins, LocationIndex(), [])
+        extra = collect_rows(shadow, base_dir, "").rows
+        rows = {table: [*rows[table], *extra[table]] for table in rows}
     ids: dict[str, set[str]] = {}
+    incomplete = set(tables.incomplete)
     for table in ("organizations", "items", "sites", "suppliers", "customers", "work_centers"):
-        ids[table] = {_as_id(raw.data.get("id")) for raw in rows[table]} - {""}
+        written = [_as_id(raw.data.get("id")) for raw in rows[table]]
+        ids[table] = set(written) - {""}
+        if "" in written:  # a row without a usable id, which a reference may well mean
+            incomplete.add(table)
+    # What is nested in rows that could not be read was not read either.
+    incomplete |= {spec.name for spec in NESTED.values() if spec.parent_table in incomplete}
     at: dict[str, list[str]] = {}
     for raw in rows["work_centers"]:
         site, center = _as_id(raw.data.get("site")), _as_id(raw.data.get("id"))
         if site and center:
             at.setdefault(site, []).append(center)
-    return Declared(ids, at)
+    risks = doc.data.get("risks")
+    risk_keys = {
+        section: [str(key) for key in risks[section]]
+        for section in ("sites", "suppliers")
+        if isinstance(risks, dict) and isinstance(risks.get(section), dict)
+    }
+    return Declared(ids, at, rows, incomplete, risk_keys)
 
 
 def _as_id(value: Any) -> str:
