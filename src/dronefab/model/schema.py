@@ -11,14 +11,39 @@ from __future__ import annotations
 from datetime import date
 from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, StringConstraints, model_validator
+from pydantic import (
+    BaseModel,
+    BeforeValidator,
+    ConfigDict,
+    Field,
+    StringConstraints,
+    ValidationInfo,
+    field_validator,
+    model_validator,
+)
 
 FORMAT_VERSION = "dronefab/1"
 
 Id = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1)]
-NonNegative = Annotated[float, Field(ge=0)]
-Positive = Annotated[float, Field(gt=0)]
-Fraction = Annotated[float, Field(ge=0, le=1)]
+
+
+def _no_bool(kind: str) -> Any:
+    """A validator refusing true/false where a number is expected (YAML reads 'yes' as true)."""
+
+    def check(value: Any) -> Any:
+        if isinstance(value, bool):
+            message = f"must be {kind}, got {'true' if value else 'false'}"
+            raise ValueError(message)
+        return value
+
+    return BeforeValidator(check)
+
+
+Number = Annotated[float, _no_bool("a number")]
+Whole = Annotated[int, _no_bool("a whole number")]
+NonNegative = Annotated[Number, Field(ge=0)]
+Positive = Annotated[Number, Field(gt=0)]
+Fraction = Annotated[Number, Field(ge=0, le=1)]
 
 ItemKind = Literal["product", "assembly", "purchased"]
 OrganizationRole = Literal[
@@ -65,8 +90,8 @@ class Horizon(Row):
     """The planning calendar: ``periods`` periods of ``period_days`` days from ``start``."""
 
     start: date = field("First day of period 1.")
-    periods: int = field("Number of periods in the horizon.", ge=1, le=10_000)
-    period_days: int = field("Length of a period in days (7 for weekly).", 7, ge=1, le=366)
+    periods: Whole = field("Number of periods in the horizon.", ge=1, le=10_000)
+    period_days: Whole = field("Length of a period in days (7 for weekly).", 7, ge=1, le=366)
 
     @model_validator(mode="after")
     def _ends_before_year_10000(self) -> Horizon:
@@ -99,7 +124,7 @@ class Item(Row):
     holding_cost: NonNegative = field(
         "Cost of holding one unit for one period.", 0.0, title="Holding cost (per unit-period)"
     )
-    yield_rate: float = field(
+    yield_rate: Number = field(
         "Share of units started that come out good.", 1.0, title="Yield rate", gt=0, le=1
     )
 
@@ -116,7 +141,7 @@ class RoutingStep(Row):
     """Work-center time per unit of a made item started."""
 
     item: Id = field("The made item.")
-    step: int = field("Step number, unique per item.", ge=0)
+    step: Whole = field("Step number, unique per item.", ge=0)
     work_center: Id = field("Work center id (as named at the sites).", title="Work center")
     minutes: NonNegative = field("Minutes of that work center per unit started.", unit="min")
 
@@ -126,10 +151,10 @@ class WorkCenter(Row):
 
     id: Id = field("Work center id, unique within its site; routings refer to it.")
     stations: Positive = field("Number of identical stations (a fraction for a shared one).")
-    hours_per_day: float = field(
+    hours_per_day: Number = field(
         "Working hours per station per working day.", title="Hours per day", gt=0, le=24, unit="h"
     )
-    efficiency: float = field("Share of working hours that produce (OEE-like).", 1.0, gt=0, le=2)
+    efficiency: Number = field("Share of working hours that produce (OEE-like).", 1.0, gt=0, le=2)
 
 
 class WorkCenterRow(WorkCenter):
@@ -149,11 +174,11 @@ class SiteBase(Row):
     )
     opens: date | None = field("First day the site works; empty: before the horizon.", None)
     closes: date | None = field("First day the site no longer works; empty: never.", None)
-    days_per_week: float = field("Working days per week.", 6.0, title="Days per week", gt=0, le=7)
+    days_per_week: Number = field("Working days per week.", 6.0, title="Days per week", gt=0, le=7)
     labour_cost_per_hour: NonNegative = field(
         "Labour cost of a work-center hour.", 0.0, title="Labour cost per hour"
     )
-    downtime_hours_per_day: float = field(
+    downtime_hours_per_day: Number = field(
         "Planned downtime per working day (alerts, maintenance).",
         0.0,
         title="Downtime hours per day",
@@ -161,7 +186,7 @@ class SiteBase(Row):
         le=24,
         unit="h",
     )
-    ramp_periods: int = field(
+    ramp_periods: Whole = field(
         "Periods after opening until full efficiency.", 0, title="Ramp periods", ge=0
     )
     ramp_start_efficiency: Fraction = field(
@@ -176,12 +201,14 @@ class SiteBase(Row):
         title="Fixed cost per period",
     )
 
-    @model_validator(mode="after")
-    def _closes_after_opens(self) -> SiteBase:
-        if self.opens is not None and self.closes is not None and self.closes <= self.opens:
-            message = f"closes ({self.closes}) must be after opens ({self.opens})"
+    @field_validator("closes")
+    @classmethod
+    def _closes_after_opens(cls, closes: date | None, info: ValidationInfo) -> date | None:
+        opens = info.data.get("opens")
+        if opens is not None and closes is not None and closes <= opens:
+            message = f"must be after opens ({opens}), got {closes}"
             raise ValueError(message)
-        return self
+        return closes
 
 
 class Site(SiteBase):
@@ -355,7 +382,7 @@ class LaneRisk(Row):
 class Risks(Row):
     """What can go wrong; used by simulation and resilience analysis, ignored by the planner."""
 
-    seed: int | None = field("Default random seed.", None)
+    seed: Whole | None = field("Default random seed.", None)
     strike_rate_by_distance: list[StrikeBand] = field(
         "Strike rate bands; the first band whose max_km covers a site applies.",
         default_factory=list,
