@@ -20,7 +20,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from dronefab.planning.lp import Block, Int, LinearProgram
-from dronefab.planning.network import Network
+from dronefab.planning.network import Lanes, Network
 
 
 @dataclass(frozen=True)
@@ -228,70 +228,62 @@ def define_purchases(m: PlanningModel) -> None:
     m.lp.add_terms(row, buy.index()[bounded], 1.0)
 
 
-def define_shipments(m: PlanningModel) -> None:
-    """Shipment columns ``ship[lane,p,t]``: out of the site's stock, into the customer's backlog."""
-    net, T, s = m.network, m.network.T, m.settings
-    lanes = net.customer_lanes
-    if len(lanes) == 0:
-        return
-    # every (lane, product) where the lane's customer has demand for the product
-    demanded = m.backlog_id[lanes.target] >= 0  # (lane, item)
-    if s.prune:
-        demanded &= m.pair_id[lanes.origin] >= 0
-    lane, item = np.nonzero(demanded)
-    lane, item = lane.astype(np.int64), item.astype(np.int64)
-    keys = _over_periods(T, lane=lane, item=item)
+def _lane_flows(
+    m: PlanningModel, name: str, lanes: Lanes, allowed: np.ndarray
+) -> tuple[Block, Int, Int, Int, np.ndarray]:
+    """Columns for the (lane, item) pairs in ``allowed``, one per period they may leave in.
+
+    Returns the block, each column's origin site, lane target, arrival period and whether that
+    arrival lies inside the horizon (always, when pruned; otherwise the column is fixed at 0).
+    """
+    T, s = m.network.T, m.settings
+    lane, item = np.nonzero(allowed)
+    keys = _over_periods(T, lane=lane.astype(np.int64), item=item.astype(np.int64))
     arrival = keys["period"] + lanes.periods[keys["lane"]]
     inside = arrival < T
     if s.prune:
-        keys = {name: values[inside] for name, values in keys.items()}
+        keys = {key: values[inside] for key, values in keys.items()}
         arrival, inside = arrival[inside], inside[inside]
-    ship = m.lp.add_variables(
-        "Shipment",
-        keys,
-        cost=lanes.cost[keys["lane"]],
-        upper=np.where(inside, np.inf, 0.0),
-        integer=s.integer,
-    )
-    origin = lanes.origin[keys["lane"]]
-    m.lp.add_terms(m.balance_row(origin, keys["item"], keys["period"]), ship.index(), 1.0)
-    customer = lanes.target[keys["lane"]][inside]
-    m.lp.add_terms(
-        m.backlog_row(customer, keys["item"][inside], arrival[inside]), ship.index()[inside], 1.0
-    )
-
-
-def define_transfers(m: PlanningModel) -> None:
-    """Transfer columns ``move[lane,i,t]``: out of one site's stock, into another's later."""
-    net, T, s = m.network, m.network.T, m.settings
-    lanes = net.site_lanes
-    if len(lanes) == 0:
-        return
-    both = (m.pair_id[lanes.origin] >= 0) & (m.pair_id[lanes.target] >= 0)  # (lane, item)
-    if s.prune:
-        both &= net.reachable[lanes.origin] & net.useful[lanes.target] & net.lane_allowed
-    lane, item = np.nonzero(both)
-    lane, item = lane.astype(np.int64), item.astype(np.int64)
-    keys = _over_periods(T, lane=lane, item=item)
-    arrival = keys["period"] + lanes.periods[keys["lane"]]
-    inside = arrival < T
-    if s.prune:
-        keys = {name: values[inside] for name, values in keys.items()}
-        arrival, inside = arrival[inside], inside[inside]
-    move = m.lp.add_variables(
-        "Transfer",
+    block = m.lp.add_variables(
+        name,
         keys,
         cost=lanes.cost[keys["lane"]],
         upper=np.where(inside, np.inf, 0.0),
         integer=s.integer,
     )
     origin, target = lanes.origin[keys["lane"]], lanes.target[keys["lane"]]
-    m.lp.add_terms(m.balance_row(origin, keys["item"], keys["period"]), move.index(), 1.0)
-    m.lp.add_terms(
-        m.balance_row(target[inside], keys["item"][inside], arrival[inside]),
-        move.index()[inside],
-        -1.0,
-    )
+    m.lp.add_terms(m.balance_row(origin, keys["item"], keys["period"]), block.index(), 1.0)
+    return block, origin, target, arrival, inside
+
+
+def define_shipments(m: PlanningModel) -> None:
+    """Shipment columns ``ship[lane,p,t]``: out of the site's stock, into the customer's backlog."""
+    lanes = m.network.customer_lanes
+    if len(lanes) == 0:
+        return
+    # every (lane, product) whose customer has demand for the product
+    allowed = m.backlog_id[lanes.target] >= 0  # (lane, item)
+    if m.settings.prune:
+        allowed &= m.pair_id[lanes.origin] >= 0
+    ship, _, customer, arrival, inside = _lane_flows(m, "Shipment", lanes, allowed)
+    item = ship.keys["item"]
+    rows = m.backlog_row(customer[inside], item[inside], arrival[inside])
+    m.lp.add_terms(rows, ship.index()[inside], 1.0)
+
+
+def define_transfers(m: PlanningModel) -> None:
+    """Transfer columns ``move[lane,i,t]``: out of one site's stock, into another's later."""
+    net = m.network
+    lanes = net.site_lanes
+    if len(lanes) == 0:
+        return
+    allowed = (m.pair_id[lanes.origin] >= 0) & (m.pair_id[lanes.target] >= 0)  # (lane, item)
+    if m.settings.prune:
+        allowed &= net.reachable[lanes.origin] & net.useful[lanes.target] & net.lane_allowed
+    move, _, target, arrival, inside = _lane_flows(m, "Transfer", lanes, allowed)
+    item = move.keys["item"]
+    rows = m.balance_row(target[inside], item[inside], arrival[inside])
+    m.lp.add_terms(rows, move.index()[inside], -1.0)
 
 
 def do_nothing_solution(m: PlanningModel) -> np.ndarray:

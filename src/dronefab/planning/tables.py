@@ -11,7 +11,7 @@ import pandas as pd
 
 from dronefab.planning.lp import Float, Int
 from dronefab.planning.model import PlanningModel
-from dronefab.planning.network import Network
+from dronefab.planning.network import Lanes, Network
 
 EPSILON = 1e-6
 
@@ -111,54 +111,57 @@ def _unit_cost(net: Network, supplier: str, item: str) -> float:
     return float("nan")
 
 
-def shipments_table(m: PlanningModel, values: Float) -> pd.DataFrame:
-    """shipments.csv: site, customer, item, ship_period, arrival_period, quantity."""
+def _lane_table(
+    m: PlanningModel,
+    values: Float,
+    name: str,
+    lanes: Lanes,
+    columns: tuple[str, str],
+    targets: list[str],
+) -> pd.DataFrame:
+    """Flows on lanes: origin, target, item, ship_period, arrival_period, quantity."""
     net = m.network
-    block = m.lp.variables.get("Shipment")
+    origin_column, target_column = columns
+    block = m.lp.variables.get(name)
     if block is None:
         return pd.DataFrame(
-            columns=["site", "customer", "item", "ship_period", "arrival_period", "quantity"]
+            columns=[
+                origin_column,
+                target_column,
+                "item",
+                "ship_period",
+                "arrival_period",
+                "quantity",
+            ]
         )
-    q = block_values(m, values, "Shipment")
+    q = block_values(m, values, name)
     keep = q > 0
     lane = block.keys["lane"][keep]
-    lanes = net.customer_lanes
     ship = block.keys["period"][keep]
     return pd.DataFrame(
         {
-            "site": _names(net.sites, lanes.origin[lane]),
-            "customer": _names(net.customers, lanes.target[lane]),
+            origin_column: _names(net.sites, lanes.origin[lane]),
+            target_column: _names(targets, lanes.target[lane]),
             "item": _names(net.items, block.keys["item"][keep]),
             "ship_period": ship + 1,
             "arrival_period": ship + lanes.periods[lane] + 1,
             "quantity": q[keep],
         }
+    )
+
+
+def shipments_table(m: PlanningModel, values: Float) -> pd.DataFrame:
+    """shipments.csv: site, customer, item, ship_period, arrival_period, quantity."""
+    net = m.network
+    return _lane_table(
+        m, values, "Shipment", net.customer_lanes, ("site", "customer"), net.customers
     )
 
 
 def transfers_table(m: PlanningModel, values: Float) -> pd.DataFrame:
     """transfers.csv: from_site, to_site, item, ship_period, arrival_period, quantity."""
     net = m.network
-    block = m.lp.variables.get("Transfer")
-    if block is None:
-        return pd.DataFrame(
-            columns=["from_site", "to_site", "item", "ship_period", "arrival_period", "quantity"]
-        )
-    q = block_values(m, values, "Transfer")
-    keep = q > 0
-    lane = block.keys["lane"][keep]
-    lanes = net.site_lanes
-    ship = block.keys["period"][keep]
-    return pd.DataFrame(
-        {
-            "from_site": _names(net.sites, lanes.origin[lane]),
-            "to_site": _names(net.sites, lanes.target[lane]),
-            "item": _names(net.items, block.keys["item"][keep]),
-            "ship_period": ship + 1,
-            "arrival_period": ship + lanes.periods[lane] + 1,
-            "quantity": q[keep],
-        }
-    )
+    return _lane_table(m, values, "Transfer", net.site_lanes, ("from_site", "to_site"), net.sites)
 
 
 def inventory_table(m: PlanningModel, values: Float) -> pd.DataFrame:
