@@ -232,38 +232,55 @@ def _attribute(
     ]
 
 
+@dataclass
+class Cascade:
+    """Late units (customer, item, period) in the plan and in the two relaxations, and the
+    binding constraint groups that name the capacity causes."""
+
+    late: Float  # in the plan
+    never: Float  # never delivered, in the plan
+    late1: Float  # without work-center capacity (R1)
+    late2: Float  # without work-center or supplier capacity (R2)
+    wc_groups: dict[tuple[int, int], Group]  # binding work centers of the plan
+    sup_groups: dict[int, Group]  # binding supplier offers of R1
+
+
+def relaxation_cascade(
+    m: PlanningModel, values: Float, dual: Float | None, time_limit: float | None
+) -> Cascade:
+    """Solve the relaxations R1 and R2 and collect what the explanations need."""
+    net, settings = m.network, m.settings
+    late, never = late_units(m, values)
+    wc_groups = work_center_groups(m, dual) if dual is not None else {}
+    cascade = Cascade(late, never, late, late, wc_groups, {})
+    if not (settings.work_center_capacity or settings.supplier_capacity):
+        return cascade
+    # R1: no work-center capacity. Its duals name the suppliers that bind once the work
+    # centers no longer do (in the full model they are often hidden behind them).
+    r1 = build_model(net, ModelSettings(prune=settings.prune, work_center_capacity=False))
+    solved1 = solve(r1.lp, time_limit)
+    cascade.late1 = late_units(r1, solved1.values)[0]
+    if solved1.row_dual is not None:
+        cascade.sup_groups = supplier_groups(r1, solved1.row_dual)
+    relaxed = ModelSettings(
+        prune=settings.prune, work_center_capacity=False, supplier_capacity=False
+    )
+    r2 = build_model(net, relaxed)
+    cascade.late2 = late_units(r2, solve(r2.lp, time_limit, need_duals=False).values)[0]
+    return cascade
+
+
 def explain(
     m: PlanningModel, values: Float, dual: Float | None, time_limit: float | None
 ) -> pd.DataFrame:
     """Explanations for every late or never-delivered unit (see the module docstring)."""
-    net = m.network
-    late, never = late_units(m, values)
+    late, _ = late_units(m, values)
     if late.sum() <= 1e-6:
         return pd.DataFrame(columns=COLUMNS)
-    settings = m.settings
-    wc_groups = work_center_groups(m, dual) if dual is not None else {}
-    sup_groups: dict[int, Group] = {}
-    late1 = late2 = late
-    if settings.work_center_capacity or settings.supplier_capacity:
-        # R1: no work-center capacity. Its duals name the suppliers that bind once the work
-        # centers no longer do (in the full model they are often hidden behind them).
-        r1 = build_model(net, ModelSettings(prune=settings.prune, work_center_capacity=False))
-        solved1 = solve(r1.lp, time_limit)
-        late1 = late_units(r1, solved1.values)[0]
-        if solved1.row_dual is not None:
-            sup_groups = supplier_groups(r1, solved1.row_dual)
-        r2 = build_model(
-            net,
-            ModelSettings(
-                prune=settings.prune, work_center_capacity=False, supplier_capacity=False
-            ),
-        )
-        late2 = late_units(r2, solve(r2.lp, time_limit, need_duals=False).values)[0]
+    cascade = relaxation_cascade(m, values, dual, time_limit)
     rows = []
     for k, p, t in zip(*np.nonzero(late > 1e-6), strict=True):
-        rows += _explain_bucket(
-            net, int(k), int(p), int(t), late, late1, late2, never, wc_groups, sup_groups
-        )
+        rows += _explain_bucket(m.network, cascade, int(k), int(p), int(t))
     frame = pd.DataFrame(rows, columns=COLUMNS)
     frame = frame[frame["quantity"] > 1e-6]
     return frame.sort_values(
@@ -273,47 +290,49 @@ def explain(
     )
 
 
-def _explain_bucket(
-    net: Network,
-    k: int,
-    p: int,
-    t: int,
-    late: Float,
-    late1: Float,
-    late2: Float,
-    never: Float,
-    wc_groups: dict[tuple[int, int], Group],
-    sup_groups: dict[int, Group],
-) -> list[list[object]]:
-    units = float(late[k, p, t])
-    structural = min(float(late2[k, p, t]), units)
-    rest = units - structural
-    by_wc = max(0.0, units - float(late1[k, p, t]))
-    by_sup = max(0.0, float(late1[k, p, t]) - float(late2[k, p, t]))
-    share_wc = by_wc / (by_wc + by_sup) if by_wc + by_sup > 1e-9 else (1.0 if wc_groups else 0.0)
+def _capacity_parts(
+    net: Network, cascade: Cascade, p: int, t: int, units: float, share_wc: float
+) -> list[tuple[str, str, str, float]]:
+    """Split capacity-caused units between the relevant work centers and suppliers."""
     made, bought = closure(net, p)
+    relevant_wc = [
+        g
+        for (s, w), g in cascade.wc_groups.items()
+        if any(net.makes[s, i] and net.minutes[i, w] > 0 for i in made)
+    ]
+    relevant_sup = [g for o, g in cascade.sup_groups.items() if net.supplies.item[o] in bought]
+    wc_fallback = (
+        WORK_CENTER,
+        f"work-center hours for {net.items[p]} and its assemblies run out",
+        "",
+    )
+    sup_fallback = (SUPPLIER, f"supplier capacity for the parts of {net.items[p]} runs out", "")
     parts: list[tuple[str, str, str, float]] = []
-    if rest > 1e-9:
-        relevant_wc = [
-            g
-            for (s, w), g in wc_groups.items()
-            if any(net.makes[s, i] and net.minutes[i, w] > 0 for i in made)
-        ]
-        relevant_sup = [g for o, g in sup_groups.items() if net.supplies.item[o] in bought]
-        wc_fallback = (
-            WORK_CENTER,
-            f"work-center hours for {net.items[p]} and its assemblies run out",
-            "",
-        )
-        sup_fallback = (SUPPLIER, f"supplier capacity for the parts of {net.items[p]} runs out", "")
-        if share_wc > 0:
-            parts += _attribute(relevant_wc, t, rest * share_wc, wc_fallback)
-        if share_wc < 1:
-            parts += _attribute(relevant_sup, t, rest * (1 - share_wc), sup_fallback)
+    if share_wc > 0:
+        parts += _attribute(relevant_wc, t, units * share_wc, wc_fallback)
+    if share_wc < 1:
+        parts += _attribute(relevant_sup, t, units * (1 - share_wc), sup_fallback)
+    return parts
+
+
+def _explain_bucket(net: Network, cascade: Cascade, k: int, p: int, t: int) -> list[list[object]]:
+    """Explanation rows for the late units of customer ``k``, product ``p``, due period ``t``."""
+    units = float(cascade.late[k, p, t])
+    late1, late2 = float(cascade.late1[k, p, t]), float(cascade.late2[k, p, t])
+    structural = min(late2, units)
+    by_wc = max(0.0, units - late1)
+    by_sup = max(0.0, late1 - late2)
+    if by_wc + by_sup > 1e-9:
+        share_wc = by_wc / (by_wc + by_sup)
+    else:  # relaxing moved units between buckets: blame whichever kind binds
+        share_wc = 1.0 if cascade.wc_groups else 0.0
+    parts: list[tuple[str, str, str, float]] = []
+    if units - structural > 1e-9:
+        parts += _capacity_parts(net, cascade, p, t, units - structural, share_wc)
     if structural > 1e-9:
         reason, detail, key = _structural(net, k, p, t)
         parts.append((reason, detail, key, structural))
-    never_share = float(never[k, p, t]) / units if units > 0 else 0.0
+    never_share = float(cascade.never[k, p, t]) / units if units > 0 else 0.0
     return [
         [net.customers[k], net.items[p], t + 1, q, q * never_share, reason, detail, key]
         for reason, detail, key, q in parts

@@ -1,0 +1,96 @@
+"""Why late: each cause, made to bind alone on minimal.yaml, is the reason given, by name."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+import pytest
+
+from dronefab import Scenario
+from dronefab.planning import Plan, plan
+from dronefab.planning.explain import (
+    LEAD_TIME,
+    MISSING_LANE,
+    MISSING_SUPPLIER,
+    SUPPLIER,
+    WORK_CENTER,
+)
+
+from .documents import minimal_document
+
+Load = Callable[[dict[str, Any]], Scenario]
+
+
+def reasons(result: Plan) -> dict[str, float]:
+    """Units explained per (reason, constraint)."""
+    out: dict[str, float] = {}
+    for row in result.explanations.itertuples():
+        key = f"{row.reason}: {row.constraint}"
+        out[key] = out.get(key, 0.0) + float(row.quantity)
+    return out
+
+
+def late_total(result: Plan) -> float:
+    return sum(u["late"] + u["never"] for u in result.summary["units"].values())
+
+
+def assert_explained(result: Plan) -> None:
+    """Every late unit is explained, once."""
+    assert late_total(result) > 0
+    assert result.explanations["quantity"].sum() == pytest.approx(late_total(result), rel=1e-6)
+
+
+def test_a_full_work_center_is_named(scenario_from: Load) -> None:
+    document = minimal_document()
+    document["sites"][0]["work_centers"][0]["stations"] = 0.25  # 48 h a week: 24 drones
+    result = plan(scenario_from(document))
+    assert_explained(result)
+    assert set(reasons(result)) == {f"{WORK_CENTER}: west-1/assembly"}
+
+
+def test_a_capped_supplier_is_named(scenario_from: Load) -> None:
+    document = minimal_document()
+    document["sites"][0]["initial_inventory"] = {}
+    # Week 5's 50 drones need 200 motors in by week 4; at most 40 a week can be ordered.
+    document["suppliers"][0]["supplies"][0]["capacity_per_period"] = 40
+    result = plan(scenario_from(document))
+    assert_explained(result)
+    assert set(reasons(result)) == {f"{SUPPLIER}: motors-a/motor"}
+
+
+def test_a_lead_time_too_long_for_the_due_date_is_named(scenario_from: Load) -> None:
+    document = minimal_document()
+    document["sites"][0]["initial_inventory"] = {}
+    # Ordered in week 1 a motor arrives in week 1 + ceil(42 / 7) = 7, after week 5's due date.
+    document["suppliers"][0]["supplies"][0]["lead_time_days"] = 42
+    del document["suppliers"][0]["supplies"][0]["capacity_per_period"]
+    result = plan(scenario_from(document))
+    assert_explained(result)
+    assert set(reasons(result)) == {f"{LEAD_TIME}: motor"}
+    late = result.explanations.query("reason == @LEAD_TIME")
+    assert set(late["due_period"]) == {5}
+    assert late["quantity"].sum() == pytest.approx(50)
+
+
+def test_a_missing_lane_is_named(scenario_from: Load) -> None:
+    document = minimal_document()
+    document["customers"].append({"id": "training", "name": "Training", "backlog_penalty": 10})
+    document["demand"].append(
+        {"customer": "training", "item": "quad", "due": "2026-02-09", "quantity": 5}
+    )
+    result = plan(scenario_from(document))
+    assert_explained(result)
+    assert set(reasons(result)) == {f"{MISSING_LANE}: training/quad"}
+    assert result.explanations["never_delivered"].sum() == pytest.approx(5)
+
+
+def test_a_part_nobody_supplies_is_named(scenario_from: Load) -> None:
+    document = minimal_document()
+    supplies = document["suppliers"][0]["supplies"]
+    document["suppliers"][0]["supplies"] = [s for s in supplies if s["item"] != "frame"]
+    document["sites"][0]["initial_inventory"] = {"motor": 440, "frame": 30}
+    result = plan(scenario_from(document))
+    assert_explained(result)
+    assert set(reasons(result)) == {f"{MISSING_SUPPLIER}: frame"}
+    assert result.explanations["quantity"].sum() == pytest.approx(110 - 30)
