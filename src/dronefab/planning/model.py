@@ -229,10 +229,15 @@ def define_purchases(m: PlanningModel) -> None:
 
 
 def _lane_flows(
-    m: PlanningModel, name: str, lanes: Lanes, allowed: np.ndarray
+    m: PlanningModel,
+    name: str,
+    lanes: Lanes,
+    allowed: np.ndarray,
+    periods: np.ndarray | None = None,
 ) -> tuple[Block, Int, Int, Int, np.ndarray]:
     """Columns for the (lane, item) pairs in ``allowed``, one per period they may leave in.
 
+    ``periods`` (lane, item, period), when given and pruning, restricts the leaving periods.
     Returns the block, each column's origin site, lane target, arrival period and whether that
     arrival lies inside the horizon (always, when pruned; otherwise the column is fixed at 0).
     """
@@ -241,6 +246,8 @@ def _lane_flows(
     keys = _over_periods(T, lane=lane.astype(np.int64), item=item.astype(np.int64))
     arrival = keys["period"] + lanes.periods[keys["lane"]]
     inside = arrival < T
+    if s.prune and periods is not None:
+        inside &= periods[keys["lane"], keys["item"], keys["period"]]
     if s.prune:
         keys = {key: values[inside] for key, values in keys.items()}
         arrival, inside = arrival[inside], inside[inside]
@@ -280,7 +287,8 @@ def define_transfers(m: PlanningModel) -> None:
     allowed = (m.pair_id[lanes.origin] >= 0) & (m.pair_id[lanes.target] >= 0)  # (lane, item)
     if m.settings.prune:
         allowed &= net.reachable[lanes.origin] & net.useful[lanes.target] & net.lane_allowed
-    move, _, target, arrival, inside = _lane_flows(m, "Transfer", lanes, allowed)
+    periods = net.stock_move_periods if m.settings.prune else None
+    move, _, target, arrival, inside = _lane_flows(m, "Transfer", lanes, allowed, periods)
     item = move.keys["item"]
     rows = m.balance_row(target[inside], item[inside], arrival[inside])
     m.lp.add_terms(rows, move.index()[inside], -1.0)

@@ -248,6 +248,52 @@ class Network:
         return ~self.dominated | self.stock_reach[self.site_lanes.origin]
 
     @cached_property
+    def stock_arrivals(self) -> Bool:
+        """``(site, item, period)``: periods in which existing stock of a bought item can arrive.
+
+        Fixed point of: the start (opening stock) and orders already placed; any period, if the
+        item can come in on a lane that is not :attr:`dominated`; and ``t + L`` for stock that
+        can leave a :attr:`dominated` lane's origin in ``t`` (see :attr:`stock_move_periods`).
+        """
+        lanes, T = self.site_lanes, self.T
+        out = self.on_order > 0
+        out[:, :, 0] |= self.initial > 0
+        if not len(lanes):
+            return out
+        free = ~self.dominated & self.lane_allowed & self.reachable[lanes.origin]  # (lane, item)
+        anytime = np.zeros((len(self.sites), len(self.items)), dtype=bool)
+        np.logical_or.at(anytime, lanes.target, free)
+        out |= anytime[:, :, None]
+        while True:
+            before = out.copy()
+            for n in np.flatnonzero(self.dominated.any(axis=1)):
+                shift = int(lanes.periods[n])
+                if shift >= T:
+                    continue
+                moved = out[lanes.origin[n], :, : T - shift] & self.dominated[n][:, None]
+                out[lanes.target[n], :, shift:] |= moved
+            if np.array_equal(out, before):
+                return out
+
+    @cached_property
+    def stock_move_periods(self) -> Bool:
+        """``(site lane, item, period)``: when the item may leave on the lane.
+
+        Every period, except for a :attr:`dominated` (lane, item): there only existing stock moves,
+        and it need only leave in a period in which stock of the item can arrive at the origin
+        (:attr:`stock_arrivals`). Proof: a unit leaving in ``t`` can leave at ``a``, the last
+        arrival at or before ``t``, instead: the origin's stock only falls between ``a`` and
+        ``t``, so it stays non-negative; the unit reaches its destination earlier; and it is held
+        for the same number of periods at the same cost per period (holding cost belongs to the
+        item, not the site), none of them in transit.
+        """
+        lanes = self.site_lanes
+        out = np.ones((len(lanes), len(self.items), self.T), dtype=bool)
+        lane, item = np.nonzero(self.dominated)
+        out[lane, item, :] = self.stock_arrivals[lanes.origin[lane], item, :]
+        return out
+
+    @cached_property
     def buy_useful(self) -> Bool:
         """``(site, item)``: buying the item for this site can be worth it.
 
