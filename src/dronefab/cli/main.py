@@ -375,6 +375,77 @@ def report_command(
     out.print(f"report written to {written}")
 
 
+@app.command("simulate")
+def simulate_command(
+    scenario: ScenarioArg,
+    plan_dir: Annotated[
+        Path | None,
+        typer.Option("--plan", help="A plan folder to execute (default: plan the scenario first)."),
+    ] = None,
+    runs: Annotated[int, typer.Option(min=1, help="Monte Carlo runs.")] = 1000,
+    days: Annotated[
+        int | None, typer.Option(min=1, help="Days to simulate (default: the horizon).")
+    ] = None,
+    seed: Annotated[int | None, typer.Option(help="Seed (default: risks.seed, else 0).")] = None,
+    chunk: Annotated[int, typer.Option(min=1, help="Runs simulated together (memory).")] = 256,
+    out_dir: Annotated[Path, typer.Option("--out", help="Folder for the results.")] = Path(
+        "simulation"
+    ),
+) -> None:
+    """Execute a plan under sampled strikes, alerts, supplier outages and lane delays."""
+    import time
+
+    from dronefab.planning import PlanOptions, plan, read_plan
+    from dronefab.simulation.output import write_simulation
+    from dronefab.simulation.results import simulate
+
+    loaded = load_scenario(scenario)
+    seed = seed if seed is not None else (loaded.risks.seed or 0)
+    with _stage_display() as show:
+        if plan_dir is None:
+            show("planning")
+            executed = plan(loaded, PlanOptions(explain=False))
+        else:
+            executed = read_plan(plan_dir)
+        show(f"simulating {runs:,} runs")
+        started = time.perf_counter()
+        result = simulate(loaded, executed, runs, days=days, seed=seed, chunk=chunk)
+        seconds = time.perf_counter() - started
+        extra = {
+            "scenario": loaded.name,
+            "seed": seed,
+            "days": result.inputs.days,
+            "seconds": seconds,
+        }
+        summary = write_simulation(result, out_dir, extra)
+    print_simulation_headline(summary, out_dir)
+
+
+def print_simulation_headline(summary: dict[str, Any], folder: Path) -> None:
+    """Delivered units and on-time fill rates over the runs, per customer."""
+    table = Table(
+        title=f"{summary['runs']:,} runs of {summary['days']} days ({summary['seconds']:.1f} s)",
+        title_justify="left",
+    )
+    for column in (
+        "customer",
+        "planned",
+        "delivered p10 / mean / p90",
+        "on-time fill rate p10 / mean / p90",
+    ):
+        table.add_column(column, justify="left" if column == "customer" else "right")
+    for customer, figures in summary["customers"].items():
+        d, f = figures["delivered"], figures["on_time_fill_rate"]
+        table.add_row(
+            customer,
+            f"{figures['planned']:,.0f}",
+            f"{d['p10']:,.0f} / {d['mean']:,.0f} / {d['p90']:,.0f}",
+            f"{f['p10']:.1%} / {f['mean']:.1%} / {f['p90']:.1%}",
+        )
+    out.print(table)
+    out.print(f"results written to {folder}/ (runs.csv, sites.csv, periods.csv, summary.json)")
+
+
 @app.command("explain")
 def explain_command(
     plan_dir: Annotated[Path, typer.Argument(help="A plan folder written by 'dronefab plan'.")],
