@@ -24,13 +24,18 @@ Semantic choices where the design note is silent (the engine must make the same 
   receives by transfer is an *outside material*. Transfers in of made items are not tracked.
 - A site that is down does not advance its clock at all (no departures either), even in a period
   whose work centers have no planned work. A site that is up but closed (before ``opens``, from
-  ``closes``) has zero hours, so its clock does move through periods without planned work.
+  ``closes``) has zero hours, so its clock does move through periods without planned work, and
+  through its closed plan days (weight 0, so no planned work) of partly open periods.
+- Open-day weights (:class:`PlanCalendar`) shape every activity of a site within a period:
+  work-center hours, material use, shipments and transfers out, and also the plan's inventory of
+  made items at ``tau`` (stock destroyed by a strike), which is what those activities leave.
 - Today's hours use the ramp of today's period ``t(d)``; the rates they are spent at are those of
   the clock's period (a site catching up spends today's hours at an earlier period's rates).
 - The clock never goes back: when a strike destroys an outside material below its planned use
   at ``tau``, the clock stands until receipts cover the gap.
-- Orders already placed are due on their ``arrival`` date's day (from the scenario), planned
-  purchases on the first day of their arrival period (from the plan's purchases table).
+- Orders already placed are due on the first day of the period their ``arrival`` date falls in
+  (from the scenario, as the planner counts them), planned purchases on the first day of their
+  arrival period (from the plan's purchases table).
 - Lane delays are indexed per lane-item *flow* and departure day: flows are the sorted
   ``(site, customer, item)`` triples of the shipments table, then the sorted ``(from_site,
   to_site, item)`` triples of the transfers table (:func:`lane_flows`); the delay of flow ``f``
@@ -104,13 +109,13 @@ class Material:
 
 @dataclass
 class WorkCenterPlan:
-    """A work center: its capacity parameters and planned hours per plan day, by period."""
+    """A work center: its capacity parameters and planned hours, by period."""
 
     id: str
     stations: float
     hours_per_day: float
     efficiency: float
-    rates: list[float]  # used_hours / P of periods 1..T (index 0 is period 1)
+    used_hours: list[float]  # of periods 1..T (index 0 is period 1)
 
 
 @dataclass
@@ -136,6 +141,7 @@ class SitePlan:
     ramp_start: float
     ramp_periods: int
     opening_period: int | None
+    calendar: PlanCalendar  # how the site's activities spread over each period
     work_centers: list[WorkCenterPlan]
     flows: list[Flow]
     materials: dict[str, Material]
@@ -158,34 +164,94 @@ class ReferenceNetwork:
     profile: RiskProfile
 
 
-def piecewise(values: list[float], tau: float, period_days: int) -> float:
-    """A quantity spread evenly over each period, at plan time ``tau``.
+@dataclass
+class PlanCalendar:
+    """A site's open-day weights, by which its activities spread over each period.
 
-    ``values[k]`` is its value at the end of period ``k`` (``values[0]`` at the start); between
-    period ends it is linear, beyond the last period it stays at ``values[-1]`` (design note,
-    "The site's plan clock").
+    ``weights[k][j]`` is the weight of day ``j`` of period ``k + 1`` (plan day ``k P + j``): 1 if
+    the site is open that day, else 0; a period with no open day weighs every day 1 (design
+    note, "Open days").
+    """
+
+    period_days: int
+    weights: list[list[float]]
+
+    @classmethod
+    def open_days(
+        cls, period_days: int, periods: int, opens: float = -math.inf, closes: float = math.inf
+    ) -> PlanCalendar:
+        """The calendar of a site open on days ``[opens, closes)``."""
+        weights = []
+        for k in range(periods):
+            days = range(k * period_days, (k + 1) * period_days)
+            period = [1.0 if opens <= d < closes else 0.0 for d in days]
+            weights.append(period if any(period) else [1.0] * period_days)
+        return cls(period_days, weights)
+
+    def share(self, k: int, tau: float) -> float:
+        """The share of period ``k + 1``'s quantity done by plan time ``tau``.
+
+        The weight of the period's days before ``tau`` over the period's total weight; day ``d``
+        counts fully once ``tau >= d + 1``, proportionally in between.
+        """
+        start, weights = k * self.period_days, self.weights[k]
+        done = sum(w * min(1.0, max(0.0, tau - (start + j))) for j, w in enumerate(weights))
+        return done / sum(weights)
+
+    def time_of_share(self, k: int, share: float) -> float:
+        """The largest plan time in period ``k + 1`` by which at most ``share`` (< 1) is done.
+
+        Closed days do no work, so a share reached at the end of an open day is still the share
+        done through the closed days that follow, up to the next open day.
+        """
+        start, weights = k * self.period_days, self.weights[k]
+        target, done = share * sum(weights), 0.0
+        for j, w in enumerate(weights):
+            if w > 0 and target < done + w:
+                return start + j + (target - done) / w
+            done += w
+        return float(start + self.period_days)
+
+    def rate(self, quantities: list[float], day: int) -> float:
+        """Per plan day on ``day``: its period's quantity times the day's weight share.
+
+        Zero beyond the last period (no planned work after the horizon).
+        """
+        k, j = divmod(day, self.period_days)
+        if k >= len(quantities):
+            return 0.0
+        weights = self.weights[k]
+        return quantities[k] * weights[j] / sum(weights)
+
+
+def piecewise(values: list[float], tau: float, calendar: PlanCalendar) -> float:
+    """A quantity spread over each period by the site's open days, at plan time ``tau``.
+
+    ``values[k]`` is its value at the end of period ``k`` (``values[0]`` at the start); in
+    between it follows the calendar's weights, beyond the last period it stays at
+    ``values[-1]`` (design note, "The site's plan clock").
     """
     last = len(values) - 1
-    if tau >= last * period_days:
+    if tau >= last * calendar.period_days:
         return values[last]
     if tau <= 0:
         return values[0]
-    k = int(tau // period_days)
-    share = (tau - k * period_days) / period_days
-    return values[k] + share * (values[k + 1] - values[k])
+    k = int(tau // calendar.period_days)
+    return values[k] + calendar.share(k, tau) * (values[k + 1] - values[k])
 
 
-def plan_time_reached(cumulative: list[float], level: float, period_days: int) -> float:
+def plan_time_reached(cumulative: list[float], level: float, calendar: PlanCalendar) -> float:
     """The largest plan time at which a cumulative quantity does not exceed ``level``.
 
-    ``inf`` when the level covers the whole plan (design note, "Material cover").
+    The inverse of :func:`piecewise`; ``inf`` when the level covers the whole plan (design
+    note, "Material cover").
     """
     if level >= cumulative[-1]:
         return math.inf
     j = bisect_right(cumulative, level)  # cumulative[j - 1] <= level < cumulative[j]
     k = j - 1
     share = (level - cumulative[k]) / (cumulative[k + 1] - cumulative[k])
-    return (k + share) * period_days
+    return calendar.time_of_share(k, share)
 
 
 def lane_flows(plan: Plan) -> list[tuple[str, str, str, str]]:
@@ -244,7 +310,7 @@ def prepare(scenario: Scenario, plan: Plan) -> ReferenceNetwork:
             due = (int(r.arrival_period) - 1) * period_days
             purchases[r.site].append(Receipt(r.site, r.item, float(r.quantity), due, r.supplier))
     for order in scenario.on_order:
-        due = (order.arrival - start).days
+        due = (scenario.period_of(order.arrival) - 1) * period_days  # as the planner counts it
         purchases[order.site].append(
             Receipt(order.site, order.item, order.quantity, due, order.supplier)
         )
@@ -298,21 +364,24 @@ def prepare(scenario: Scenario, plan: Plan) -> ReferenceNetwork:
                 wc.stations,
                 wc.hours_per_day,
                 wc.efficiency,
-                [u / period_days for u in used.get((site.id, wc.id), [0.0] * periods)],
+                used.get((site.id, wc.id), [0.0] * periods),
             )
             for wc in site.work_centers
         ]
+        opens = -math.inf if site.opens is None else (site.opens - start).days
+        closes = math.inf if site.closes is None else (site.closes - start).days
         sites.append(
             SitePlan(
                 id=site.id,
                 days_per_week=site.days_per_week,
-                opens=-math.inf if site.opens is None else (site.opens - start).days,
-                closes=math.inf if site.closes is None else (site.closes - start).days,
+                opens=opens,
+                closes=closes,
                 ramp_start=site.ramp_start_efficiency,
                 ramp_periods=site.ramp_periods,
                 opening_period=None
                 if site.opens is None
                 else (site.opens - start).days // period_days + 1,
+                calendar=PlanCalendar.open_days(period_days, periods, opens, closes),
                 work_centers=work_centers,
                 flows=own_flows,
                 materials=materials,
@@ -463,14 +532,14 @@ def strike_losses(world: World, site: SiteState, day: int) -> None:
     if day not in site.strike_days:
         return
     f = world.network.profile.inventory_loss_fraction
-    period_days = world.network.period_days
+    calendar = site.plan.calendar
     for item, material in site.plan.materials.items():
-        held = _available(site, item) - piecewise(material.cumulative_use, site.tau, period_days)
+        held = _available(site, item) - piecewise(material.cumulative_use, site.tau, calendar)
         loss = f * max(0.0, held)
         site.destroyed[item] = site.destroyed.get(item, 0.0) + loss
         site.stock_destroyed += loss
     for item, inventory in site.plan.made_inventory.items():
-        loss = f * max(0.0, piecewise(inventory, site.tau, period_days))
+        loss = f * max(0.0, piecewise(inventory, site.tau, calendar))
         site.debt[item] = site.debt.get(item, 0.0) + loss
         site.stock_destroyed += loss
 
@@ -525,21 +594,24 @@ def _ramp(plan: SitePlan, period: int) -> float:
 def hours_limited_clock(world: World, site: SiteState, hours: dict[str, float], day: int) -> float:
     """Step 4, hours: the clock reached by spending today's hours at the plan's rates.
 
-    Work center ``w`` needs ``used_hours(w, t) / P`` hours per plan day in period ``t``; the
-    least ``hours_w / rate_w`` over work centers with planned work limits the advance; crossing
-    a period end, the hours left are spent at the next period's rates; never beyond ``d + 1``.
+    On plan day ``e`` of period ``t``, work center ``w`` needs ``used_hours(w, t)`` times the
+    day's share of the period's open-day weight (:meth:`PlanCalendar.rate`): ``used_hours / P``
+    on every day of a fully open period, nothing on a closed day, which the clock passes freely.
+    The least ``hours_w / rate_w`` over work centers with planned work that day limits the
+    advance; crossing a plan day's end, the hours left are spent at the next day's rates; never
+    beyond ``d + 1``.
     """
-    period_days, periods = world.network.period_days, world.network.periods
+    calendar = site.plan.calendar
     left = dict(hours)
     tau, limit = site.tau, float(day + 1)
     while tau < limit:
-        k = int(tau // period_days)  # 0-based period of tau
-        segment_end = min(float((k + 1) * period_days), limit)
-        rates = (
-            {wc.id: wc.rates[k] for wc in site.plan.work_centers if wc.rates[k] > 0}
-            if k < periods
-            else {}
-        )
+        plan_day = int(tau)
+        segment_end = min(float(plan_day + 1), limit)
+        rates = {
+            wc.id: rate
+            for wc in site.plan.work_centers
+            if (rate := calendar.rate(wc.used_hours, plan_day)) > 0
+        }
         gain = min((left[w] / rate for w, rate in rates.items()), default=math.inf)
         if gain < segment_end - tau:
             return tau + gain
@@ -557,7 +629,7 @@ def material_cover(world: World, site: SiteState) -> float:
         available = _available(site, item)
         tolerance = COVER_ABSOLUTE_TOLERANCE + COVER_RELATIVE_TOLERANCE * abs(available)
         reached = plan_time_reached(
-            material.cumulative_use, available + tolerance, world.network.period_days
+            material.cumulative_use, available + tolerance, site.plan.calendar
         )
         cover = min(cover, reached)
     return cover
@@ -578,11 +650,11 @@ def depart(world: World, site: SiteState, old: float, new: float, day: int) -> N
     The debt of an item is paid from its departures, split over its flows in proportion
     (design note, "Departures" and "Made items"). Each departure travels ``L P + ceil(delay)``.
     """
-    period_days = world.network.period_days
+    calendar = site.plan.calendar
     by_item: dict[str, list[tuple[Flow, float]]] = defaultdict(list)
     for flow in site.plan.flows:
-        quantity = piecewise(flow.cumulative, new, period_days) - piecewise(
-            flow.cumulative, old, period_days
+        quantity = piecewise(flow.cumulative, new, calendar) - piecewise(
+            flow.cumulative, old, calendar
         )
         if quantity > 0:
             by_item[flow.item].append((flow, quantity))

@@ -30,7 +30,7 @@ EPS_REL = 1e-9
 """Planned use may exceed what is available by ``EPS_ABS + EPS_REL * |available|`` (solver
 noise in the plan) without holding a site back."""
 WALK = 2
-"""Periods a piecewise-linear search steps forward before counting over all periods."""
+"""Plan days a piecewise-linear search steps forward before counting over all of them."""
 OFFSET_RUNS = 32
 """Runs whose lane delays are drawn at a time (bounds the memory of the float draws)."""
 
@@ -89,34 +89,40 @@ def inverse(
     cum: FloatArray,
     rate: FloatArray,
     row: IntArray,
-    period: IntArray,
+    pday: IntArray,
     target: FloatArray,
-    period_days: int,
 ) -> FloatArray:
     """``(n,)`` the largest plan time at which a cumulative quantity reaches ``target``.
 
-    ``cum`` ``(rows, period + 1)`` is the quantity before each period and ``rate`` the quantity
-    per plan day in it (both zero-rate beyond the horizon, index ``T``); row ``row[i]`` is searched
-    forward from ``period[i]``, where the quantity must not exceed ``target[i]`` already. Flat
-    stretches are passed (no planned use never limits); inf when the target is never reached.
+    ``cum`` ``(rows, pday + 1)`` is the quantity before each plan day and ``rate`` the quantity
+    per plan day on it (both zero-rate beyond the horizon, index ``T P``); row ``row[i]`` is
+    searched forward from plan day ``pday[i]``, where the quantity must not exceed ``target[i]``
+    already. Flat stretches are passed (no planned use never limits, nor a closed day); inf when
+    the target is never reached.
     """
     width = cum.shape[1]
     last = width - 1
     flat_cum, flat_rate = cum.ravel(), rate.ravel()
     base = row * width
-    k = period.copy()
+    k = pday.copy()
     todo = np.flatnonzero(k < last)
-    for _ in range(WALK):  # most searches end within a period or two
+    for _ in range(WALK):  # most searches end within a plan day or two
         todo = todo[flat_cum.take(base[todo] + k[todo] + 1) <= target[todo]]
         k[todo] += 1
         todo = todo[k[todo] < last]
-    if todo.size:  # the rest: count the period ends reached (cum is non-decreasing)
-        k[todo] = (cum[row[todo], 1:] <= target[todo, None]).sum(axis=1)
+    if todo.size:  # the rest: bisect for the last plan day start reached (cum is non-decreasing)
+        lo, hi = k[todo], np.full(todo.size, width)  # cum[lo] <= target < cum[hi] (cum[width]: inf)
+        goal, start = target[todo], base[todo]
+        while (hi - lo > 1).any():
+            mid = (lo + hi) // 2
+            reached = flat_cum.take(start + np.minimum(mid, last)) <= goal
+            lo, hi = np.where(reached, mid, lo), np.where(reached, hi, mid)
+        k[todo] = lo
     speed = flat_rate.take(base + k)
     into = np.divide(
         target - flat_cum.take(base + k), speed, out=np.zeros_like(target), where=speed > 0
     )
-    return np.asarray(np.where(k >= last, np.inf, k * period_days + np.maximum(into, 0.0)))
+    return np.asarray(np.where(k >= last, np.inf, k + np.maximum(into, 0.0)))
 
 
 def tolerant(available: FloatArray) -> FloatArray:

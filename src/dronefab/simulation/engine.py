@@ -1,8 +1,11 @@
 """The vectorised engine: a block of runs advanced together, one day at a time.
 
 It implements docs/design/simulation.md literally; each day is the note's six steps, done as
-array operations over every run and site of the block at once. State arrays (axes as in
-:mod:`dronefab.simulation.inputs`, ``run`` first):
+array operations over every run and site of the block at once. Every cumulative quantity of a
+site's plan (work-center hours, material use, flows, made inventory) is piecewise linear in plan
+time with a piece per plan day, following the site's open-day weights within each period
+(:mod:`dronefab.simulation.inputs`); the searches below run over plan days. State arrays (axes as
+in :mod:`dronefab.simulation.inputs`, ``run`` first):
 
 - ``tau`` ``(run, site)``: the plan clock, in plan days;
 - ``available`` ``(run, slot)``: opening stock + received - destroyed, per outside material;
@@ -32,20 +35,21 @@ reference_simpy.py, makes the same ones; the two agree draw for draw to rounding
   would destroy it here, not there).
 - **Down sites do nothing.** A site's clock does not move on a day it is down, even where no
   work center limits it (e.g. a site only shipping from stock). A site that is up but closed
-  (before ``opens``, from ``closes``) has no hours, but moves through periods without planned
-  work.
+  (before ``opens``, from ``closes``) has no hours, but moves through plan days without planned
+  work (its closed days of a partly open period, whole periods without planned work).
 - **Hours and rates.** Today's hours use the ramp of today's period ``t(d)``; they are spent at
-  the rates of the clock's period (a site catching up works at an earlier period's rates).
+  the rates of the clock's plan day (a site catching up works at an earlier day's rates).
 - **The clock never goes back**: a strike that destroys a material below its planned use at
   ``tau`` stops the clock until receipts cover the gap.
 - **Debt** of a made item is paid from the day's departures of that item (all its flows and
-  every plan period crossed that day), split in proportion; two effective strikes on one day
+  every plan day crossed that day), split in proportion; two effective strikes on one day
   destroy once (``strike_day`` marks the day once).
 - **Tolerance.** Materials cover plan time ``tau`` when ``use(tau) <= available + eps`` with
   ``eps = 1e-6 + 1e-9 * |available|``, so that solver round-off in a plan never holds a site
   back.
-- **Orders already placed** are due on their ``arrival`` date's day (from the scenario), planned
-  purchases on the first day of their arrival period (from the plan).
+- **Orders already placed** are due on the first day of the period their ``arrival`` date falls
+  in (from the scenario), as planned purchases are on the first day of their arrival period (from
+  the plan).
 - **Deliveries on day ``D`` or later** are not counted, nor are such transfers received;
   deliveries after the horizon count in their period (``> T``), never as on time.
 """
@@ -127,21 +131,26 @@ class _Block:
         self.flow_axis = np.arange(inputs.flow_site.size)[None, :]
         days = np.searchsorted(inputs.arrival_day, np.arange(inputs.days + 1))
         self.arrivals_from = days
-        # Flat copies for fast gathers: (site * (period + 1) + period, wc), (flow * (period + 1)
-        # + period) and (run, day, flow) lane offsets.
-        periods = inputs.periods + 1
-        self.wc_rate = inputs.wc_rate.reshape(sites * periods, -1)
-        self.site_base = np.arange(sites)[None, :] * periods
+        # Flat copies for fast gathers: (site * (pday + 1) + pday, wc), (flow * (pday + 1) + pday)
+        # and (run, day, flow) lane offsets.
+        pdays = inputs.plan_days + 1
+        self.wc_rate = inputs.wc_rate.reshape(sites * pdays, -1)
+        self.site_base = np.arange(sites)[None, :] * pdays
         self.flow_rate = inputs.flow_rate.ravel()
-        self.flow_base = np.arange(inputs.flow_site.size)[None, :] * periods
+        self.flow_cum = inputs.flow_cum.ravel()
+        self.flow_base = np.arange(inputs.flow_site.size)[None, :] * pdays
         self.offset = draws.offset.reshape(-1)
         transfers = inputs.flow_lead_days[inputs.shipments :]
         self.same_day = bool((transfers == 0).any())
         level = inputs.site_level
         self.levels = [level == n for n in range(int(level.max(initial=0)) + 1)]
-        # Work centers as rows (site * wc + wc, period + 1), for searching across periods.
-        self.wc_cum_rows = inputs.wc_cum.transpose(0, 2, 1).reshape(-1, periods)
-        self.wc_rate_rows = inputs.wc_rate.transpose(0, 2, 1).reshape(-1, periods)
+        # Work centers as rows (site * wc + wc, pday + 1), for searching across plan days.
+        self.wc_cum_rows = inputs.wc_cum.transpose(0, 2, 1).reshape(-1, pdays)
+        self.wc_rate_rows = inputs.wc_rate.transpose(0, 2, 1).reshape(-1, pdays)
+
+    def plan_day(self, tau: FloatArray) -> IntArray:
+        """The plan day of plan time ``tau`` (``T P`` beyond the horizon): the piece to read."""
+        return np.minimum(np.floor(tau).astype(np.int64), self.x.plan_days)
 
     # -- 1. strikes ------------------------------------------------------------------------------
     def strike(self, day: int) -> None:
@@ -152,11 +161,11 @@ class _Block:
             return
         x = self.x
         tau = self.tau[hit]
-        period = np.minimum(np.floor(tau / x.period_days).astype(np.int64), x.periods)
+        pday = self.plan_day(tau)
         lost_sites = np.zeros((hit.size, len(x.sites)))
         if x.slot_site.size:
-            k = period[:, x.slot_site]
-            into = tau[:, x.slot_site] - k * x.period_days
+            k = pday[:, x.slot_site]
+            into = tau[:, x.slot_site] - k
             slot = np.arange(x.slot_site.size)[None, :]
             used = x.slot_cum[slot, k] + x.slot_use[slot, k] * into
             stock = np.maximum(self.available[hit] - used, 0.0)
@@ -169,16 +178,13 @@ class _Block:
                 slot,
                 np.zeros(slot.size, dtype=np.int64),
                 tolerant(self.available[hit[run], slot]),
-                x.period_days,
             )
             lost_sites += scatter(lost, x.slot_site, len(x.sites))
         if x.made_site.size:
-            k = period[:, x.made_site]
-            share = (tau[:, x.made_site] - k * x.period_days) / x.period_days
+            k = pday[:, x.made_site]
+            into = tau[:, x.made_site] - k
             item = np.arange(x.made_site.size)[None, :]
-            start = x.made_inventory[item, k]
-            end = x.made_inventory[item, np.minimum(k + 1, x.periods)]
-            held = np.maximum(start + (end - start) * share, 0.0)
+            held = np.maximum(x.made_level[item, k] + x.made_change[item, k] * into, 0.0)
             lost = self.loss * held * struck[hit][:, x.made_site]
             self.debt[hit] += lost
             lost_sites += scatter(lost, x.made_site, len(x.sites))
@@ -247,12 +253,9 @@ class _Block:
         if redo.any():
             run, slot = np.nonzero(redo)
             self.stale[run, slot] = False
-            old = np.minimum(self.slot_cover[run, slot], x.periods * x.period_days)
-            start = np.minimum(old // x.period_days, x.periods).astype(np.int64)
+            start = self.plan_day(np.minimum(self.slot_cover[run, slot], x.plan_days))
             have = tolerant(self.available[run, slot])
-            self.slot_cover[run, slot] = inverse(
-                x.slot_cum, x.slot_use, slot, start, have, x.period_days
-            )
+            self.slot_cover[run, slot] = inverse(x.slot_cum, x.slot_use, slot, start, have)
         binding = np.where(short, self.slot_cover, np.inf)
         limit[:, self.slot_sites] = np.minimum.reduceat(binding, self.slot_starts, axis=1)
         return limit
@@ -264,7 +267,7 @@ class _Block:
         slot = np.tile(np.arange(slots), n)
         have = tolerant(available).ravel()
         start = np.zeros(slot.size, dtype=np.int64)
-        return inverse(x.slot_cum, x.slot_use, slot, start, have, x.period_days).reshape(n, slots)
+        return inverse(x.slot_cum, x.slot_use, slot, start, have).reshape(n, slots)
 
     # -- 4 and 5. progress and departures --------------------------------------------------------
     def progress(self, day: int, hours: FloatArray, limit: FloatArray) -> None:
@@ -273,18 +276,18 @@ class _Block:
 
         Each work center's hours run out at ``H_w^-1(H_w(tau) + hours_w)``, ``H_w`` its
         cumulative planned hours (piecewise linear in plan time, flat where it has no planned
-        work); the clock stops at the first to run out. This is the note's period-by-period rule
-        in closed form: within a period every work center spends its hours at its own rate.
+        work, a closed plan day among them); the clock stops at the first to run out. This is the
+        note's period-by-period rule in closed form: within a plan day every work center spends
+        its hours at its own rate.
         """
         x = self.x
-        plen, nper = x.period_days, x.periods
         tau = self.tau
-        period = np.minimum(np.floor(tau / plen).astype(np.int64), nper)
-        rate = self.wc_rate.take(self.site_base + period, axis=0)  # (run, site, wc)
+        pday = self.plan_day(tau)
+        rate = self.wc_rate.take(self.site_base + pday, axis=0)  # (run, site, wc)
         with np.errstate(divide="ignore", invalid="ignore"):
             runs_out = np.where(rate > 0, hours / rate, np.inf).min(axis=2, initial=np.inf)
         reached = np.minimum(limit, tau + runs_out)
-        bound = np.where(period < nper, (period + 1.0) * plen, np.inf)
+        bound = np.where(pday < x.plan_days, pday + 1.0, np.inf)
         beyond = reached > bound
         if beyond.any():
             run, site = np.nonzero(beyond)
@@ -293,56 +296,40 @@ class _Block:
             )
         reached = np.maximum(reached, tau)
         self.tau = reached
-        self.depart(day, tau, reached, period, bound)
+        self.depart(day, tau, reached)
 
     def _runs_out(
         self, run: IntArray, site: IntArray, tau: FloatArray, hours: FloatArray
     ) -> FloatArray:
         """``(n,)`` plan time at which the first work center of each (run, site) runs out of
-        ``hours`` ``(n, wc)``, starting from ``tau``, across periods."""
-        x = self.x
-        plen, nper = x.period_days, x.periods
+        ``hours`` ``(n, wc)``, starting from ``tau``, across plan days."""
         width = hours.shape[1]
-        period = np.minimum(np.floor(tau / plen).astype(np.int64), nper)
+        pday = self.plan_day(tau)
         row = (site[:, None] * width + np.arange(width)[None, :]).ravel()
-        start = np.repeat(period, width)
-        into = np.repeat(tau - period * plen, width)
+        start = np.repeat(pday, width)
+        into = np.repeat(tau - pday, width)
         target = self.wc_cum_rows[row, start] + self.wc_rate_rows[row, start] * into
         target += hours.ravel()
-        out = inverse(self.wc_cum_rows, self.wc_rate_rows, row, start, target, plen)
+        out = inverse(self.wc_cum_rows, self.wc_rate_rows, row, start, target)
         return np.asarray(out.reshape(-1, width).min(axis=1, initial=np.inf))
 
-    def depart(
-        self,
-        day: int,
-        before: FloatArray,
-        after: FloatArray,
-        period: IntArray,
-        bound: FloatArray,
-    ) -> None:
-        """Send the planned flows between plan times ``before`` and ``after`` ``(run, site)``
-        (``period`` is that of ``before``, ending at plan time ``bound``), less debt."""
+    def depart(self, day: int, before: FloatArray, after: FloatArray) -> None:
+        """Send the planned flows between plan times ``before`` and ``after`` ``(run, site)``,
+        less debt."""
         x = self.x
         if x.flow_site.size == 0:
             return
-        start = before[:, x.flow_site]
-        end = after[:, x.flow_site]
-        stop = np.minimum(end, bound[:, x.flow_site])
-        sent = self.flow_rate.take(self.flow_base + period[:, x.flow_site]) * (stop - start)
-        crossing = end > stop
-        if crossing.any():
-            run, flow = np.nonzero(crossing)
-            sent[run, flow] += self._at(flow, end[run, flow]) - self._at(flow, stop[run, flow])
+        sent = self._sent_by(after[:, x.flow_site]) - self._sent_by(before[:, x.flow_site])
         if self.made_flows.size and self.debt.any():
             sent *= 1.0 - self.pay_debt(sent)
         run, flow = np.nonzero(sent > 0)
         self.send(day, run, flow, sent[run, flow])
 
-    def _at(self, flow: IntArray, time: FloatArray) -> FloatArray:
-        """``(n,)`` planned quantity of ``flow`` sent by plan time ``time``."""
-        x = self.x
-        k = np.minimum(np.floor(time / x.period_days).astype(np.int64), x.periods)
-        return np.asarray(x.flow_cum[flow, k] + x.flow_rate[flow, k] * (time - k * x.period_days))
+    def _sent_by(self, time: FloatArray) -> FloatArray:
+        """``(run, flow)`` planned quantity of every flow sent by plan time ``time``."""
+        k = self.plan_day(time)
+        index = self.flow_base + k
+        return np.asarray(self.flow_cum.take(index) + self.flow_rate.take(index) * (time - k))
 
     def pay_debt(self, amount: FloatArray) -> FloatArray:
         """``(run, flow)`` the share of today's departures ``amount`` taken to pay the debt of

@@ -37,15 +37,6 @@ def by_period(
     return out
 
 
-def cumulative_before(rate: FloatArray, period_days: int, axis: int) -> FloatArray:
-    """Cumulative quantity before each period from rates per plan day along ``axis``
-    (``periods + 1`` long, the last entry, beyond the horizon, zero): entry 0 is 0."""
-    per_period = np.moveaxis(rate, axis, -1)[..., :-1] * period_days
-    zero = np.zeros((*per_period.shape[:-1], 1))
-    cum = np.concatenate([zero, np.cumsum(per_period, axis=-1)], axis=-1)
-    return np.asarray(np.moveaxis(cum, -1, axis), dtype=np.float64)
-
-
 def plan_frame(plan: Plan, name: str, columns: list[str]) -> pd.DataFrame:
     """A plan table, or an empty one with the given columns."""
     frame: pd.DataFrame = getattr(plan, name)

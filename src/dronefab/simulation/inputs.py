@@ -1,8 +1,16 @@
 """A plan and its scenario turned into the arrays the vectorised engine reads.
 
 Everything here is run-independent and built once per simulation. Plan periods are indexed
-from 0 on every ``period`` axis (plan period ``t`` is index ``t - 1``); arrays over plan periods
-carry one extra, last entry ``T`` for plan time beyond the horizon, where every rate is zero.
+from 0 on every ``period`` axis (plan period ``t`` is index ``t - 1``).
+
+A site's activities follow its open days (docs/design/simulation.md, "Open days"): within period
+``t`` plan day ``j`` carries weight ``w_j`` (1 if the site is open that day, else 0; every day 1
+in a period with no open day) and a quantity ``q`` of the period proceeds at ``q w_j / W_t`` on
+that plan day, ``W_t`` the period's total weight. Every cumulative quantity of the plan is so
+piecewise linear in plan time with a piece per plan day: arrays over the ``pday`` axis hold plan
+days ``0 .. T P - 1`` and one extra, last entry ``T P`` for plan time beyond the horizon, where
+every rate is zero; a ``*_cum`` array holds the quantity before each plan day (index ``T P``:
+all).
 
 Axes and their order
 --------------------
@@ -27,12 +35,15 @@ Axes and their order
     (customer, product) pairs with demand or planned deliveries, sorted by ids.
 ``day``
     Days ``0 .. days - 1`` from the horizon start.
+``pday``
+    Plan days ``0 .. T P`` (see above).
 """
 
 from __future__ import annotations
 
 import math
 from dataclasses import dataclass
+from datetime import date
 
 import numpy as np
 import numpy.typing as npt
@@ -41,12 +52,12 @@ import pandas as pd
 from dronefab.errors import UsageError
 from dronefab.model import timeline
 from dronefab.model.scenario import Scenario
+from dronefab.model.schema import Site
 from dronefab.model.timeline import FloatArray
 from dronefab.planning.plan import Plan
 from dronefab.simulation.flows import (
     Flows,
     by_period,
-    cumulative_before,
     lane_flows,
     plan_frame,
     site_levels,
@@ -66,22 +77,27 @@ class SimulationInputs:
     period_days, periods, days, out_periods
         ``P``, the plan's ``T``, the days simulated ``D`` and ``ceil(D / P)`` (at least ``T``):
         the periods deliveries are counted in.
+    plan_days
+        ``T P``: plan days with planned work (the last index of every ``pday`` axis).
+    day_share
+        ``(site, pday)`` the share of its period's quantities a site's plan does on each plan day,
+        ``w_j / W_t`` (0 beyond the horizon).
     wc_capacity
         ``(site, wc)`` ``stations * efficiency``.
     wc_hours
         ``(site, wc)`` ``hours_per_day``.
     wc_rate
-        ``(site, period + 1, wc)`` planned used hours per plan day, ``used_hours / P``.
+        ``(site, pday, wc)`` planned used hours per plan day, ``used_hours w_j / W_t``.
     wc_cum
-        ``(site, period + 1, wc)`` planned hours before each period (index ``T``: all).
+        ``(site, pday, wc)`` planned hours before each plan day (index ``T P``: all).
     day_factor
         ``(day, site)`` ``ramp(t(d)) * open(d) * days_per_week / 7``.
     flow_site, flow_lead_days
         ``(flow,)`` origin site; ``L * P`` days of the lane.
     flow_rate
-        ``(flow, period + 1)`` planned quantity per plan day, ``q / P``.
+        ``(flow, pday)`` planned quantity per plan day, ``q w_j / W_t`` (weights of the origin).
     flow_cum
-        ``(flow, period + 1)`` planned quantity sent before each period (index ``T``: all).
+        ``(flow, pday)`` planned quantity sent before each plan day (index ``T P``: all).
     flow_pair
         ``(flow,)`` the pair a shipment delivers to, -1 for a transfer.
     flow_slot
@@ -101,20 +117,22 @@ class SimulationInputs:
     slot_opening
         ``(slot,)`` opening stock.
     slot_use
-        ``(slot, period + 1)`` planned use per plan day (BOM consumption and flows out).
+        ``(slot, pday)`` planned use per plan day (BOM consumption and flows out).
     slot_cum
-        ``(slot, period + 1)`` planned use up to the start of each period (index ``T``: all).
+        ``(slot, pday)`` planned use before each plan day (index ``T P``: all).
     slot_need
         ``(day, slot)`` planned use up to plan time ``d + 1``.
     made_site, made_item
         ``(made,)`` site index and item id.
-    made_inventory
-        ``(made, period + 1)`` planned inventory at the end of each period, index 0 the opening
-        stock: plan time ``t P`` has inventory ``made_inventory[:, t]``.
+    made_level, made_change
+        ``(made, pday)`` planned inventory at the start of each plan day (index 0 the opening
+        stock, index ``T P`` the end of the horizon) and its change per plan day: between period
+        ends it moves as the site's activities do, with the site's open-day weights.
     line_slot, line_supplier
         ``(line,)`` slot and supplier index.
     arrival_day, arrival_line, arrival_quantity
-        Scheduled purchase arrivals, sorted by day: due day ``e``, line and quantity.
+        Scheduled purchase arrivals, sorted by day: due day ``e`` (the first day of the arrival
+        period, for planned purchases and orders already placed alike), line and quantity.
     demand, planned
         ``(pair, out_periods)`` demand by due period and the plan's deliveries.
     """
@@ -126,6 +144,8 @@ class SimulationInputs:
     periods: int
     days: int
     out_periods: int
+    plan_days: int
+    day_share: FloatArray
     wc_capacity: FloatArray
     wc_hours: FloatArray
     wc_rate: FloatArray
@@ -148,7 +168,8 @@ class SimulationInputs:
     slot_need: FloatArray
     made_site: IntArray
     made_item: tuple[str, ...]
-    made_inventory: FloatArray
+    made_level: FloatArray
+    made_change: FloatArray
     line_slot: IntArray
     line_supplier: IntArray
     arrival_day: IntArray
@@ -159,6 +180,17 @@ class SimulationInputs:
 
 
 # -- calendar ------------------------------------------------------------------------------------
+def _opened(site: Site, start: date, days: int) -> npt.NDArray[np.bool_]:
+    """``(day,)`` whether the site is open on days ``0 .. days - 1``: inside ``[opens, closes)``."""
+    day = np.arange(days)
+    opened = np.ones(days, dtype=np.bool_)
+    if site.opens is not None:
+        opened &= day >= (site.opens - start).days
+    if site.closes is not None:
+        opened &= day < (site.closes - start).days
+    return opened
+
+
 def _day_factor(scenario: Scenario, days: int, out_periods: int) -> FloatArray:
     """``(day, site)`` ``ramp(t(d)) * open(d) * days_per_week / 7``."""
     horizon = scenario.horizon.model_copy(update={"periods": out_periods})
@@ -166,23 +198,47 @@ def _day_factor(scenario: Scenario, days: int, out_periods: int) -> FloatArray:
     factor = np.zeros((days, len(scenario.sites)))
     for s, site in enumerate(scenario.sites):
         ramp = timeline.ramp_factor(site, horizon)[day // horizon.period_days]
-        opened = np.ones(days, dtype=bool)
-        if site.opens is not None:
-            opened &= day >= (site.opens - horizon.start).days
-        if site.closes is not None:
-            opened &= day < (site.closes - horizon.start).days
+        opened = _opened(site, horizon.start, days)
         factor[:, s] = ramp * opened * site.days_per_week / 7.0
     return factor
 
 
+def _day_share(scenario: Scenario) -> FloatArray:
+    """``(site, pday)`` ``w_j / W_t``: each plan day's share of its period (0 beyond the horizon).
+
+    ``w_j`` is 1 on a day the site is open, else 0; a period with no open day weighs every day 1.
+    """
+    nper, plen = scenario.horizon.periods, scenario.horizon.period_days
+    share = np.zeros((len(scenario.sites), nper * plen + 1))
+    for s, site in enumerate(scenario.sites):
+        weight = _opened(site, scenario.horizon.start, nper * plen).reshape(nper, plen)
+        weight = weight.astype(np.float64)
+        weight[weight.sum(axis=1) == 0] = 1.0
+        share[s, :-1] = (weight / weight.sum(axis=1, keepdims=True)).ravel()
+    return share
+
+
+def _spread(
+    quantity: FloatArray, share: FloatArray, period_days: int
+) -> tuple[FloatArray, FloatArray]:
+    """Rates per plan day and cumulative quantities before each plan day, ``(..., pday)``, of
+    quantities per period ``quantity`` ``(..., T)`` done in shares ``share`` ``(..., pday)``."""
+    rate = np.repeat(quantity, period_days, axis=-1) * share[..., :-1]
+    zero = np.zeros((*rate.shape[:-1], 1))
+    cum = np.concatenate([zero, np.cumsum(rate, axis=-1)], axis=-1)
+    return np.concatenate([rate, zero], axis=-1), cum
+
+
 # -- work centers --------------------------------------------------------------------------------
-def _work_centers(scenario: Scenario, plan: Plan) -> tuple[FloatArray, FloatArray, FloatArray]:
-    """``wc_capacity``, ``wc_hours`` and ``wc_rate`` (see :class:`SimulationInputs`)."""
+def _work_centers(
+    scenario: Scenario, plan: Plan, share: FloatArray
+) -> tuple[FloatArray, FloatArray, FloatArray, FloatArray]:
+    """``wc_capacity``, ``wc_hours``, ``wc_rate`` and ``wc_cum`` (see :class:`SimulationInputs`)."""
     sites, nper, plen = scenario.sites, scenario.horizon.periods, scenario.horizon.period_days
     width = max((len(site.work_centers) for site in sites), default=0)
     capacity = np.zeros((len(sites), width))
     hours = np.zeros((len(sites), width))
-    rate = np.zeros((len(sites), nper + 1, width))
+    used_hours = np.zeros((len(sites), width, nper))
     column = {}
     for s, site in enumerate(sites):
         for w, wc in enumerate(site.work_centers):
@@ -192,8 +248,9 @@ def _work_centers(scenario: Scenario, plan: Plan) -> tuple[FloatArray, FloatArra
     used = plan_frame(plan, "capacity", ["site", "work_center", "period", "used_hours"])
     for row in used.itertuples(index=False):
         s, w = column[str(row.site), str(row.work_center)]
-        rate[s, int(row.period) - 1, w] += float(row.used_hours) / plen
-    return capacity, hours, rate
+        used_hours[s, w, int(row.period) - 1] += float(row.used_hours)
+    rate, cum = _spread(used_hours, share[:, None, :], plen)
+    return capacity, hours, rate.transpose(0, 2, 1), cum.transpose(0, 2, 1)
 
 
 # -- materials -----------------------------------------------------------------------------------
@@ -242,44 +299,44 @@ class _Slots:
     cum: FloatArray
 
 
-def _slots(scenario: Scenario, plan: Plan, flows: Flows) -> _Slots:
-    """The outside materials, their opening stock and planned use."""
+def _slots(scenario: Scenario, plan: Plan, flows: Flows, share: FloatArray) -> _Slots:
+    """The outside materials, their opening stock and planned use per plan day."""
     nper, plen = scenario.horizon.periods, scenario.horizon.period_days
     order = {s.id: n for n, s in enumerate(scenario.sites)}
     keys = sorted(_outside_keys(scenario, plan, flows), key=lambda k: (order[k[0]], k[1]))
     use_by_key = _use(scenario, plan, flows)
-    use = np.array([use_by_key.get(k, np.zeros(nper + 1)) for k in keys]).reshape(
-        len(keys), nper + 1
+    use = np.array([use_by_key.get(k, np.zeros(nper + 1))[:nper] for k in keys]).reshape(
+        len(keys), nper
     )
-    cum = np.concatenate([np.zeros((len(keys), 1)), np.cumsum(use[:, :nper], axis=1)], axis=1)
+    site = np.array([order[s] for s, _ in keys], dtype=np.int64)
+    rate, cum = _spread(use, share[site], plen)
     opening = [scenario.site_by_id[s].initial_inventory.get(i, 0.0) for s, i in keys]
     return _Slots(
         keys=keys,
-        site=np.array([order[s] for s, _ in keys], dtype=np.int64),
+        site=site,
         opening=np.array(opening, dtype=np.float64),
-        use=use / plen,
+        use=rate,
         cum=cum,
     )
 
 
-def _need(slots: _Slots, days: int, period_days: int, periods: int) -> FloatArray:
+def _need(slots: _Slots, days: int) -> FloatArray:
     """``(day, slot)`` planned use up to plan time ``d + 1``."""
-    tau = np.arange(1, days + 1, dtype=np.float64)
-    k = np.minimum(np.floor(tau / period_days).astype(np.int64), periods)
-    into = tau - k * period_days
-    return np.asarray((slots.cum[:, k] + slots.use[:, k] * into).T, dtype=np.float64)
+    pday = np.minimum(np.arange(1, days + 1), slots.cum.shape[1] - 1)
+    return np.asarray(slots.cum[:, pday].T, dtype=np.float64)
 
 
 @dataclass(frozen=True)
 class _Made:
     keys: list[tuple[str, str]]
     site: IntArray
-    inventory: FloatArray
+    level: FloatArray
+    change: FloatArray
 
 
-def _made(scenario: Scenario, plan: Plan) -> _Made:
-    """Made items (positive planned production) and their planned inventory at period ends."""
-    nper = scenario.horizon.periods
+def _made(scenario: Scenario, plan: Plan, share: FloatArray) -> _Made:
+    """Made items (positive planned production) and their planned inventory by plan day."""
+    nper, plen = scenario.horizon.periods, scenario.horizon.period_days
     order = {s.id: n for n, s in enumerate(scenario.sites)}
     inventory = plan_frame(plan, "inventory", ["site", "item", "period", "on_hand"])
     on_hand = by_period(inventory, ["site", "item"], "period", "on_hand", nper)
@@ -289,11 +346,11 @@ def _made(scenario: Scenario, plan: Plan) -> _Made:
         ends = on_hand.get((site, item), np.zeros(nper + 1))[:nper]
         opening = scenario.site_by_id[site].initial_inventory.get(item, 0.0)
         rows.append(np.concatenate([[opening], ends]))
-    return _Made(
-        keys=made,
-        site=np.array([order[s] for s, _ in made], dtype=np.int64),
-        inventory=np.array(rows).reshape(len(made), nper + 1),
-    )
+    ends_and_opening = np.array(rows).reshape(len(made), nper + 1)
+    made_site = np.array([order[s] for s, _ in made], dtype=np.int64)
+    change, cum = _spread(np.diff(ends_and_opening, axis=1), share[made_site], plen)
+    level = ends_and_opening[:, :1] + cum
+    return _Made(keys=made, site=made_site, level=level, change=change)
 
 
 # -- purchases -----------------------------------------------------------------------------------
@@ -307,7 +364,8 @@ class _Arrivals:
 
 
 def _arrivals(scenario: Scenario, plan: Plan, slot_index: dict[tuple[str, str], int]) -> _Arrivals:
-    """Planned purchases (due on the first day of their arrival period) and orders placed."""
+    """Planned purchases and orders already placed, due on the first day of their arrival
+    period."""
     plen = scenario.horizon.period_days
     supplier_index = {u.id: n for n, u in enumerate(scenario.suppliers)}
     columns = ["supplier", "item", "site", "arrival_period", "quantity", "status"]
@@ -319,7 +377,7 @@ def _arrivals(scenario: Scenario, plan: Plan, slot_index: dict[tuple[str, str], 
         for r in purchases.itertuples(index=False)
     ]
     rows += [
-        (o.site, o.item, o.supplier, (o.arrival - scenario.horizon.start).days, o.quantity)
+        (o.site, o.item, o.supplier, (scenario.period_of(o.arrival) - 1) * plen, o.quantity)
         for o in scenario.on_order
     ]
     rows = [r for r in rows if (r[0], r[1]) in slot_index and float(r[4]) > 0]
@@ -383,16 +441,19 @@ def build_inputs(scenario: Scenario, plan: Plan, days: int | None = None) -> Sim
         raise UsageError(message)
     out_periods = max(nper, math.ceil(days / plen))
     flows = lane_flows(scenario, plan)
-    slots = _slots(scenario, plan, flows)
-    made = _made(scenario, plan)
+    share = _day_share(scenario)
+    slots = _slots(scenario, plan, flows, share)
+    made = _made(scenario, plan, share)
     slot_index = {key: n for n, key in enumerate(slots.keys)}
     made_index = {key: n for n, key in enumerate(made.keys)}
     arrivals = _arrivals(scenario, plan, slot_index)
     pairs, demand, planned = _pairs(scenario, plan, out_periods)
     pair_index = {key: n for n, key in enumerate(pairs)}
-    capacity, hours, rate = _work_centers(scenario, plan)
+    capacity, hours, wc_rate, wc_cum = _work_centers(scenario, plan, share)
     site_index = {s.id: n for n, s in enumerate(scenario.sites)}
     ship = flows.shipments
+    flow_site = np.array([site_index[o] for o, _, _ in flows.keys], dtype=np.int64)
+    flow_rate, flow_cum = _spread(flows.rate[:, :nper] * plen, share[flow_site], plen)
     return SimulationInputs(
         sites=tuple(site_index),
         suppliers=tuple(u.id for u in scenario.suppliers),
@@ -401,15 +462,17 @@ def build_inputs(scenario: Scenario, plan: Plan, days: int | None = None) -> Sim
         periods=nper,
         days=days,
         out_periods=out_periods,
+        plan_days=nper * plen,
+        day_share=share,
         wc_capacity=capacity,
         wc_hours=hours,
-        wc_rate=rate,
-        wc_cum=cumulative_before(rate, plen, axis=1),
+        wc_rate=wc_rate,
+        wc_cum=wc_cum,
         day_factor=_day_factor(scenario, days, out_periods),
-        flow_site=np.array([site_index[o] for o, _, _ in flows.keys], dtype=np.int64),
+        flow_site=flow_site,
         flow_lead_days=flows.lead_days,
-        flow_rate=flows.rate,
-        flow_cum=cumulative_before(flows.rate, plen, axis=1),
+        flow_rate=flow_rate,
+        flow_cum=flow_cum,
         flow_pair=np.array(
             [pair_index[t, i] if n < ship else -1 for n, (_, t, i) in enumerate(flows.keys)],
             dtype=np.int64,
@@ -429,10 +492,11 @@ def build_inputs(scenario: Scenario, plan: Plan, days: int | None = None) -> Sim
         slot_opening=slots.opening,
         slot_use=slots.use,
         slot_cum=slots.cum,
-        slot_need=_need(slots, days, plen, nper),
+        slot_need=_need(slots, days),
         made_site=made.site,
         made_item=tuple(i for _, i in made.keys),
-        made_inventory=made.inventory,
+        made_level=made.level,
+        made_change=made.change,
         line_slot=arrivals.line_slot,
         line_supplier=arrivals.line_supplier,
         arrival_day=arrivals.day,
