@@ -34,19 +34,24 @@ def block_values(m: PlanningModel, values: Float, name: str) -> Float:
     return _clean(values[block.start : block.stop])
 
 
-def production_table(m: PlanningModel, values: Float) -> pd.DataFrame:
-    """production.csv: site, item, period, quantity (units started)."""
-    net, x = m.network, m.lp.variables["Production"]
-    q = block_values(m, values, "Production")
+def _site_item_table(m: PlanningModel, values: Float, name: str, column: str) -> pd.DataFrame:
+    """Non-zero values of a (site, item, period) block: site, item, period, ``column``."""
+    net, block = m.network, m.lp.variables[name]
+    q = block_values(m, values, name)
     keep = q > 0
     return pd.DataFrame(
         {
-            "site": _names(net.sites, x.keys["site"][keep]),
-            "item": _names(net.items, x.keys["item"][keep]),
-            "period": x.keys["period"][keep] + 1,
-            "quantity": q[keep],
+            "site": _names(net.sites, block.keys["site"][keep]),
+            "item": _names(net.items, block.keys["item"][keep]),
+            "period": block.keys["period"][keep] + 1,
+            column: q[keep],
         }
     )
+
+
+def production_table(m: PlanningModel, values: Float) -> pd.DataFrame:
+    """production.csv: site, item, period, quantity (units started)."""
+    return _site_item_table(m, values, "Production", "quantity")
 
 
 def purchases_table(m: PlanningModel, values: Float) -> pd.DataFrame:
@@ -166,17 +171,7 @@ def transfers_table(m: PlanningModel, values: Float) -> pd.DataFrame:
 
 def inventory_table(m: PlanningModel, values: Float) -> pd.DataFrame:
     """inventory.csv: site, item, period, on_hand (end of period)."""
-    net, block = m.network, m.lp.variables["Inventory"]
-    q = block_values(m, values, "Inventory")
-    keep = q > 0
-    return pd.DataFrame(
-        {
-            "site": _names(net.sites, block.keys["site"][keep]),
-            "item": _names(net.items, block.keys["item"][keep]),
-            "period": block.keys["period"][keep] + 1,
-            "on_hand": q[keep],
-        }
-    )
+    return _site_item_table(m, values, "Inventory", "on_hand")
 
 
 def backlog_table(m: PlanningModel, values: Float) -> pd.DataFrame:
