@@ -152,11 +152,18 @@ def mutated_documents(draw: st.DrawFn) -> tuple[str, Any]:
     return name, document
 
 
+def write_user_text(path: Path, text: str) -> None:
+    """Write generated text as a user's file would be: a lone surrogate (which hypothesis can
+    draw, and UTF-8 cannot encode) becomes invalid UTF-8 bytes, which the loader must report."""
+    path.write_text(text, encoding="utf-8", errors="surrogatepass")
+
+
 def check_document(name: str, document: Any, folder: Path) -> None:
     folder = fresh(folder)
     copy_tables(name, folder)
     target = folder / "scenario.yaml"
-    target.write_text(yaml.safe_dump(document, allow_unicode=True, sort_keys=False), "utf-8")
+    text = yaml.safe_dump(document, allow_unicode=True, sort_keys=False)
+    write_user_text(target, text)
     assert_loads_or_reports(target, str(target))
 
 
@@ -340,7 +347,7 @@ def check_csv_scenario(name: str, tables: list[str], damaged: str, text: str, fo
     folder = fresh(folder)
     target = folder / "scenario.yaml"
     write_yaml(SCENARIO_OF[name], target, csv_tables=tables)
-    (folder / f"{damaged}.csv").write_text(text, encoding="utf-8")
+    write_user_text(folder / f"{damaged}.csv", text)
     assert_loads_or_reports(target, str(target))
 
 
@@ -379,7 +386,7 @@ def check_folder(name: str, table: str, change: str | None, folder: Path) -> Non
     elif change.startswith("rename:"):
         file.rename(folder / f"{change.removeprefix('rename:')}.csv")
     else:
-        file.write_text(change, encoding="utf-8")
+        write_user_text(file, change)
     assert_loads_or_reports(folder)
 
 
