@@ -89,3 +89,24 @@ def test_simulate_a_written_plan_and_refuse_a_bad_folder(tmp_path: Path) -> None
     )
     assert result.exit_code == 2
     assert "not a plan folder" in result.output
+
+
+def test_simulate_refuses_a_plan_made_for_another_scenario(tmp_path: Path) -> None:
+    runner = CliRunner()
+    other = yaml.safe_load(MINIMAL.read_text(encoding="utf-8"))
+    other["horizon"]["periods"] = 10
+    other["sites"][0]["id"] = "east-1"
+    other["lanes"][0]["from"] = "east-1"
+    other_path = tmp_path / "other.yaml"
+    other_path.write_text(yaml.safe_dump(other, sort_keys=False), encoding="utf-8")
+    assert (
+        runner.invoke(app, ["plan", str(other_path), "--out", str(tmp_path / "p")]).exit_code == 0
+    )
+    result = runner.invoke(
+        app, ["simulate", str(MINIMAL), "--plan", str(tmp_path / "p"), "--out", str(tmp_path / "s")]
+    )
+    assert result.exit_code == 2, result.output
+    assert "summary.json periods: the plan has 10, the scenario 8" in result.output
+    assert "production.csv site: not in the scenario: east-1" in result.output
+    assert "Traceback" not in result.output
+    assert not (tmp_path / "s").exists()

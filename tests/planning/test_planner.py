@@ -170,6 +170,7 @@ def test_plan_folder_round_trip_and_summary(scenario_from: Load, tmp_path: Path)
     assert summary["objective"] == pytest.approx(sum(summary["costs"].values()))
     for key in ("build_seconds", "solve_seconds", "status", "fill_rate"):
         assert key in summary
+    assert summary["model"]["iterations"] > 0, "the interior-point iterations must be counted"
 
 
 def test_plan_and_explain_commands(

@@ -7,8 +7,10 @@ traceback.
 
 from __future__ import annotations
 
+import contextlib
 import json
 import sys
+from collections.abc import Callable, Iterator
 from datetime import date
 from pathlib import Path
 from typing import Annotated, Any
@@ -313,19 +315,14 @@ def plan_command(
     print_plan_headline(result.summary, out_dir)
 
 
-def _stage_display() -> Any:
+@contextlib.contextmanager
+def _stage_display() -> Iterator[Callable[[str], None]]:
     """A spinner naming the current stage on a terminal; nothing when output is piped."""
-    import contextlib
-
-    @contextlib.contextmanager
-    def display() -> Any:
-        if not err.is_terminal:
-            yield lambda stage: None
-            return
-        with err.status("planning") as status:
-            yield lambda stage: status.update(stage)
-
-    return display()
+    if not err.is_terminal:
+        yield lambda stage: None
+        return
+    with err.status("working") as status:
+        yield lambda stage: status.update(stage)
 
 
 def print_plan_headline(summary: dict[str, Any], folder: Path) -> None:
@@ -395,7 +392,7 @@ def simulate_command(
     """Execute a plan under sampled strikes, alerts, supplier outages and lane delays."""
     import time
 
-    from dronefab.planning import PlanOptions, plan, read_plan
+    from dronefab.planning import PlanOptions, ensure_plan_fits, plan, read_plan
     from dronefab.simulation.output import write_simulation
     from dronefab.simulation.results import simulate
 
@@ -407,6 +404,7 @@ def simulate_command(
             executed = plan(loaded, PlanOptions(explain=False))
         else:
             executed = read_plan(plan_dir)
+            ensure_plan_fits(loaded, executed, str(plan_dir))
         show(f"simulating {runs:,} runs")
         started = time.perf_counter()
         result = simulate(loaded, executed, runs, days=days, seed=seed, chunk=chunk)

@@ -175,7 +175,7 @@ def cumulative_lead_time(net: Network) -> tuple[Float, np.ndarray]:
     return earliest, critical
 
 
-def _structural(net: Network, k: int, p: int, t: int) -> tuple[str, str, str]:
+def _structural(net: Network, cascade: Cascade, k: int, p: int) -> tuple[str, str, str]:
     """Reason, detail and key for units late even with unlimited capacity."""
     lanes = net.customer_lanes
     into = lanes.origin[lanes.target == k]
@@ -185,7 +185,7 @@ def _structural(net: Network, k: int, p: int, t: int) -> tuple[str, str, str]:
         where = ", ".join(net.sites[s] for s in makers) or "no site"
         detail = f"no lane to {net.customers[k]} from a site that makes {net.items[p]} ({where})"
         return MISSING_LANE, detail, f"{net.customers[k]}/{net.items[p]}"
-    _, bought = closure(net, p)
+    _, bought = cascade.closures[p]
     missing = sorted(i for i in bought if not net.purchasable[i])
     if missing:
         names = ", ".join(net.items[i] for i in missing)
@@ -193,7 +193,7 @@ def _structural(net: Network, k: int, p: int, t: int) -> tuple[str, str, str]:
             f"nobody supplies {names}; only stock on hand and orders already placed can be used"
         )
         return MISSING_SUPPLIER, detail, names
-    earliest, critical = cumulative_lead_time(net)
+    earliest, critical = cascade.earliest, cascade.critical
     transit = lanes.periods[lanes.target == k].min() if (lanes.target == k).any() else 0
     part = int(critical[p])
     first = int(earliest[p] + transit) + 1
@@ -243,6 +243,9 @@ class Cascade:
     late2: Float  # without work-center or supplier capacity (R2)
     wc_groups: dict[tuple[int, int], Group]  # binding work centers of the plan
     sup_groups: dict[int, Group]  # binding supplier offers of R1
+    closures: dict[int, tuple[set[int], set[int]]]  # product -> (made, bought) items of its BOM
+    earliest: Float  # cumulative lead time per item (see cumulative_lead_time)
+    critical: np.ndarray  # purchased item on each item's critical path
 
 
 def relaxation_cascade(
@@ -252,7 +255,10 @@ def relaxation_cascade(
     net, settings = m.network, m.settings
     late, never = late_units(m, values)
     wc_groups = work_center_groups(m, dual) if dual is not None else {}
-    cascade = Cascade(late, never, late, late, wc_groups, {})
+    products = {int(p) for p in np.nonzero(late > 1e-6)[1]}
+    closures = {p: closure(net, p) for p in products}
+    earliest, critical = cumulative_lead_time(net)
+    cascade = Cascade(late, never, late, late, wc_groups, {}, closures, earliest, critical)
     if not (settings.work_center_capacity or settings.supplier_capacity):
         return cascade
     # R1: no work-center capacity. Its duals name the suppliers that bind once the work
@@ -294,7 +300,7 @@ def _capacity_parts(
     net: Network, cascade: Cascade, p: int, t: int, units: float, share_wc: float
 ) -> list[tuple[str, str, str, float]]:
     """Split capacity-caused units between the relevant work centers and suppliers."""
-    made, bought = closure(net, p)
+    made, bought = cascade.closures[p]
     relevant_wc = [
         g
         for (s, w), g in cascade.wc_groups.items()
@@ -330,7 +336,7 @@ def _explain_bucket(net: Network, cascade: Cascade, k: int, p: int, t: int) -> l
     if units - structural > 1e-9:
         parts += _capacity_parts(net, cascade, p, t, units - structural, share_wc)
     if structural > 1e-9:
-        reason, detail, key = _structural(net, k, p, t)
+        reason, detail, key = _structural(net, cascade, k, p)
         parts.append((reason, detail, key, structural))
     never_share = float(cascade.never[k, p, t]) / units if units > 0 else 0.0
     return [

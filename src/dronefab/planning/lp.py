@@ -57,7 +57,6 @@ class LinearProgram:
     constraints: dict[str, Block] = field(default_factory=dict)
     num_cols: int = 0
     num_rows: int = 0
-    constant: float = 0.0
 
     def add_variables(
         self,

@@ -170,6 +170,55 @@ def chokepoint_items(scenario: Scenario) -> list[str]:
     return out
 
 
+def plan_mismatches(scenario: Scenario, result: Plan) -> list[str]:
+    """Ways a plan does not belong to a scenario (another horizon, unknown sites or items).
+
+    A plan read from a folder may have been made for another scenario or an older version of
+    this one; executing it anyway would index periods and ids that do not exist.
+    """
+    problems = []
+    summary = result.summary
+    horizon = scenario.horizon
+    expected = {
+        "periods": horizon.periods,
+        "period_days": horizon.period_days,
+        "start": horizon.start.isoformat(),
+    }
+    for key, value in expected.items():
+        if key in summary and summary[key] != value:
+            problems.append(
+                f"summary.json {key}: the plan has {summary[key]}, the scenario {value}"
+            )
+    known = {
+        "site": set(scenario.site_by_id),
+        "item": set(scenario.item_by_id),
+        "customer": set(scenario.customer_by_id),
+        "supplier": set(scenario.supplier_by_id),
+        "from_site": set(scenario.site_by_id),
+        "to_site": set(scenario.site_by_id),
+    }
+    for name in ("production", "purchases", "shipments", "transfers", "inventory", "backlog"):
+        frame: pd.DataFrame = getattr(result, name)
+        for column, ids in known.items():
+            if column in frame.columns:
+                unknown = sorted(set(frame[column].astype(str)) - ids)
+                if unknown:
+                    listed = ", ".join(unknown[:5]) + (" ..." if len(unknown) > 5 else "")
+                    problems.append(f"{name}.csv {column}: not in the scenario: {listed}")
+    return problems
+
+
+def ensure_plan_fits(scenario: Scenario, result: Plan, source: str = "the plan") -> None:
+    """Raise a :class:`UsageError` listing every way the plan does not fit the scenario."""
+    problems = plan_mismatches(scenario, result)
+    if problems:
+        message = (
+            f"{source} was not made for scenario '{scenario.name}' as it is now; plan it again "
+            "('dronefab plan'):\n  " + "\n  ".join(problems)
+        )
+        raise UsageError(message)
+
+
 def _quiet(stage: str) -> None:
     """The default progress callback: says nothing."""
 

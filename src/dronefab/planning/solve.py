@@ -146,10 +146,15 @@ def solve(
     values = np.asarray(solution.col_value, dtype=np.float64)
     dual = None if lp.is_mip else np.asarray(solution.row_dual, dtype=np.float64)
     gap = float(info.mip_gap) if lp.is_mip else None
-    iterations = int(info.simplex_iteration_count if not lp.is_mip else info.mip_node_count)
+    if lp.is_mip:
+        iterations = int(info.mip_node_count)
+    else:  # interior point, then crossover (and simplex for a warm re-solve)
+        iterations = int(
+            info.ipm_iteration_count + info.crossover_iteration_count + info.simplex_iteration_count
+        )
     return Solution(
         status="optimal" if status == "Optimal" else "time limit (best plan found)",
-        objective=float(info.objective_function_value) + lp.constant,
+        objective=float(info.objective_function_value),
         values=values,
         row_dual=dual,
         mip_gap=gap,

@@ -54,7 +54,7 @@ from dronefab.model import timeline
 from dronefab.model.scenario import Scenario
 from dronefab.model.schema import Site
 from dronefab.model.timeline import FloatArray
-from dronefab.planning.plan import Plan
+from dronefab.planning.plan import Plan, ensure_plan_fits
 from dronefab.simulation.flows import (
     Flows,
     by_period,
@@ -432,8 +432,9 @@ def build_inputs(scenario: Scenario, plan: Plan, days: int | None = None) -> Sim
     Raises
     ------
     UsageError
-        If ``days`` is not positive, or the plan's lanes are inconsistent.
+        If ``days`` is not positive, or the plan was not made for this scenario.
     """
+    ensure_plan_fits(scenario, plan)
     nper, plen = scenario.horizon.periods, scenario.horizon.period_days
     days = nper * plen if days is None else days
     if days <= 0:
