@@ -18,7 +18,7 @@ from plotly.subplots import make_subplots
 
 from dronefab.model.schema import Horizon
 from dronefab.model.timeline import period_start
-from dronefab.report.html import day, percent, units
+from dronefab.report.html import day, escape, percent, units
 
 FONT = 'system-ui, -apple-system, "Segoe UI", Roboto, "Helvetica Neue", Arial, sans-serif'
 SITE_COLOURS = [
@@ -155,7 +155,7 @@ def deliveries_figure(
         c = delivered.loc[customer].to_numpy() if customer in delivered.index else np.zeros(len(x))
         owed = np.clip(d - c, 0.0, None)
         hover = [
-            f"<b>{customer}</b>, end of {label}<br>demand so far {units(a)}<br>"
+            f"<b>{escape(customer)}</b>, end of {label}<br>demand so far {units(a)}<br>"
             f"delivered so far {units(b)}<br>owed {units(o)}"
             for label, a, b, o in zip(labels, d, c, owed, strict=True)
         ]
@@ -222,7 +222,7 @@ def production_figure(
                     if mix.loc[item].iloc[t] > 0.5
                 )
             hover.append(
-                f"<b>{site}</b>, {label}<br>{units(by_site.loc[site].iloc[t])} units{parts}"
+                f"<b>{escape(site)}</b>, {label}<br>{units(by_site.loc[site].iloc[t])} units{parts}"
             )
         figure.add_trace(
             go.Bar(
@@ -292,7 +292,7 @@ def capacity_figure(capacity: pd.DataFrame, horizon: Horizon, unconstrained: boo
             load[r, t] = peak
             colour[r, t] = min(peak, UTILISATION_MAX) if overloaded else min(peak, 1.0)
         head = "closed" if math.isnan(peak) else f"busiest work center {percent(peak)}"
-        text[r][t] = f"<b>{site}</b>, {period_label(horizon, t + 1)}<br>{head}<br>" + "<br>".join(
+        text[r][t] = f"<b>{escape(site)}</b>, {period_label(horizon, t + 1)}<br>{head}<br>" + "<br>".join(
             lines
         )
     ticks = [0.0, 0.25, 0.5, 0.75, 1.0, 1.25, 1.5]
@@ -368,7 +368,7 @@ def chokepoint_figure(
                 arrive = orders[orders["order_period"] == p]["arrival_period"]
                 weeks = ", ".join(str(a) for a in sorted(arrive.unique())[:12])
                 hover.append(
-                    f"<b>{item}</b>, {name}<br>ordered {period_label(horizon, int(p))}<br>"
+                    f"<b>{escape(item)}</b>, {escape(name)}<br>ordered {period_label(horizon, int(p))}<br>"
                     f"{units(q)} units, arriving in {word}s {weeks}"
                 )
             figure.add_trace(
