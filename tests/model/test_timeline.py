@@ -182,3 +182,10 @@ def test_scenario_exposes_the_same_calendar(minimal_path: object) -> None:
     assert demand[4] == 50 and demand[7] == 60 and demand.sum() == 110
     with pytest.raises(KeyError):
         scenario.available_hours("west-1", "painting")
+
+
+def test_open_day_mask_sums_to_the_open_days_of_each_period() -> None:
+    s = site(opens=date(2026, 1, 14), closes=date(2026, 2, 18))
+    mask = timeline.open_day_mask(s, WEEKLY.start, 8 * 7)
+    assert mask[:9].sum() == 0 and mask[9] and mask[43] and not mask[44]  # Jan 14 .. Feb 17
+    np.testing.assert_array_equal(mask.reshape(8, 7).sum(axis=1), timeline.open_days(s, WEEKLY))

@@ -77,6 +77,24 @@ def open_days(site: Site, horizon: Horizon) -> npt.NDArray[np.int64]:
     return np.asarray(np.maximum(hi - lo, 0), dtype=np.int64)
 
 
+def open_day_mask(site: Site, start: date, days: int) -> npt.NDArray[np.bool_]:
+    """Whether the site is open on each day ``start + 0 .. start + days - 1``.
+
+    Returns
+    -------
+    numpy.ndarray
+        Shape ``(days,)``: True for the days inside ``[opens, closes)``. Summed over a period's
+        days it gives :func:`open_days`.
+    """
+    day = np.arange(days)
+    opened = np.ones(days, dtype=np.bool_)
+    if site.opens is not None:
+        opened &= day >= (site.opens - start).days
+    if site.closes is not None:
+        opened &= day < (site.closes - start).days
+    return opened
+
+
 def opening_period(site: Site, horizon: Horizon) -> int | None:
     """``p0 = floor((opens - start) / period_days) + 1``, or None for a site with no opens date."""
     if site.opens is None:

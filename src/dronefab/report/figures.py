@@ -292,8 +292,9 @@ def capacity_figure(capacity: pd.DataFrame, horizon: Horizon, unconstrained: boo
             load[r, t] = peak
             colour[r, t] = min(peak, UTILISATION_MAX) if overloaded else min(peak, 1.0)
         head = "closed" if math.isnan(peak) else f"busiest work center {percent(peak)}"
-        text[r][t] = f"<b>{escape(site)}</b>, {period_label(horizon, t + 1)}<br>{head}<br>" + "<br>".join(
-            lines
+        text[r][t] = (
+            f"<b>{escape(site)}</b>, {period_label(horizon, t + 1)}<br>{head}<br>"
+            + "<br>".join(lines)
         )
     ticks = [0.0, 0.25, 0.5, 0.75, 1.0, 1.25, 1.5]
     figure = go.Figure(

@@ -43,7 +43,6 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass
-from datetime import date
 
 import numpy as np
 import numpy.typing as npt
@@ -52,7 +51,6 @@ import pandas as pd
 from dronefab.errors import UsageError
 from dronefab.model import timeline
 from dronefab.model.scenario import Scenario
-from dronefab.model.schema import Site
 from dronefab.model.timeline import FloatArray
 from dronefab.planning.plan import Plan, ensure_plan_fits
 from dronefab.simulation.flows import (
@@ -180,17 +178,6 @@ class SimulationInputs:
 
 
 # -- calendar ------------------------------------------------------------------------------------
-def _opened(site: Site, start: date, days: int) -> npt.NDArray[np.bool_]:
-    """``(day,)`` whether the site is open on days ``0 .. days - 1``: inside ``[opens, closes)``."""
-    day = np.arange(days)
-    opened = np.ones(days, dtype=np.bool_)
-    if site.opens is not None:
-        opened &= day >= (site.opens - start).days
-    if site.closes is not None:
-        opened &= day < (site.closes - start).days
-    return opened
-
-
 def _day_factor(scenario: Scenario, days: int, out_periods: int) -> FloatArray:
     """``(day, site)`` ``ramp(t(d)) * open(d) * days_per_week / 7``."""
     horizon = scenario.horizon.model_copy(update={"periods": out_periods})
@@ -198,7 +185,7 @@ def _day_factor(scenario: Scenario, days: int, out_periods: int) -> FloatArray:
     factor = np.zeros((days, len(scenario.sites)))
     for s, site in enumerate(scenario.sites):
         ramp = timeline.ramp_factor(site, horizon)[day // horizon.period_days]
-        opened = _opened(site, horizon.start, days)
+        opened = timeline.open_day_mask(site, horizon.start, days)
         factor[:, s] = ramp * opened * site.days_per_week / 7.0
     return factor
 
@@ -211,7 +198,8 @@ def _day_share(scenario: Scenario) -> FloatArray:
     nper, plen = scenario.horizon.periods, scenario.horizon.period_days
     share = np.zeros((len(scenario.sites), nper * plen + 1))
     for s, site in enumerate(scenario.sites):
-        weight = _opened(site, scenario.horizon.start, nper * plen).reshape(nper, plen)
+        weight = timeline.open_day_mask(site, scenario.horizon.start, nper * plen)
+        weight = weight.reshape(nper, plen)
         weight = weight.astype(np.float64)
         weight[weight.sum(axis=1) == 0] = 1.0
         share[s, :-1] = (weight / weight.sum(axis=1, keepdims=True)).ravel()
