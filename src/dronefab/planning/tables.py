@@ -286,14 +286,14 @@ def fill_rates(backlog: pd.DataFrame, customers: list[str]) -> dict[str, dict[st
 def cost_breakdown(m: PlanningModel, values: Float) -> dict[str, float]:
     """The objective split by kind: purchase, labour, lane, holding, backlog, unmet."""
     net, lp, T = m.network, m.lp, m.network.T
+    cost = lp.column_vector(lp.cost)
 
     def spend(name: str) -> float:
         block = lp.variables.get(name)
         if block is None:
             return 0.0
-        return float(
-            np.dot(lp.cost[list(lp.variables).index(name)], values[block.start : block.stop])
-        )
+        columns = slice(block.start, block.stop)
+        return float(np.dot(cost[columns], values[columns]))
 
     backorder = lp.variables["Backorder"]
     b = values[backorder.start : backorder.stop]
