@@ -198,3 +198,12 @@ def test_json_from_the_command_line() -> None:
     report = json.loads(done.stdout)
     rebuilt = [f"{p['file']}:{p['line']} {p['path']}: {p['message']}" for p in report["problems"]]
     assert rebuilt == expected(MANY_ERRORS)
+
+
+def test_a_path_that_cannot_be_written_is_a_usage_error(tmp_path: Path) -> None:
+    blocker = tmp_path / "a-file"
+    blocker.write_text("not a folder\n")
+    result = CliRunner().invoke(app, ["demo-scenario", str(blocker / "demo")])
+    assert result.exit_code == 2
+    assert "Not a directory" in result.output and str(blocker / "demo") in result.output
+    assert "Traceback" not in result.output

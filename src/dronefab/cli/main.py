@@ -52,6 +52,10 @@ class _Commands(TyperGroup):
         except DronefabError as exc:
             err.print(f"[red]error:[/] {exc}", highlight=False)
             raise typer.Exit(EXIT_INVALID) from None
+        except OSError as exc:  # a path that cannot be read or written: the caller's to fix
+            where = f": {exc.filename}" if exc.filename else ""
+            err.print(f"[red]error:[/] {exc.strerror or exc}{where}", highlight=False)
+            raise typer.Exit(EXIT_USAGE) from None
 
 
 app = typer.Typer(
