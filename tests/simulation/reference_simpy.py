@@ -648,7 +648,7 @@ def depart(world: World, site: SiteState, old: float, new: float, day: int) -> N
     """Step 5: ship and transfer what the plan does between ``old`` and ``new``, less debt.
 
     The debt of an item is paid from its departures, split over its flows in proportion
-    (design note, "Departures" and "Made items"). Each departure travels ``L P + ceil(delay)``.
+    (design note, "Departures" and "Made items"); each arrives on :func:`arrival_day`.
     """
     calendar = site.plan.calendar
     by_item: dict[str, list[tuple[Flow, float]]] = defaultdict(list)
@@ -666,8 +666,21 @@ def depart(world: World, site: SiteState, old: float, new: float, day: int) -> N
         for flow, quantity in departures:
             sent = quantity * (1.0 - paid / total)
             if sent > 0:
-                arrival = day + flow.lead_days + math.ceil(world.delay(flow, day))
-                send(world, flow, sent, arrival)
+                send(world, flow, sent, arrival_day(world, flow, day))
+
+
+def arrival_day(world: World, flow: Flow, day: int) -> int:
+    """The day a departure of ``flow`` on ``day`` arrives (design note, "Arrivals").
+
+    A shipment: ``day + L P + ceil(delay)``. A transfer: the first day of its arrival period
+    ``t(day) + L``, as the planner counts it, but never before the day it leaves (``L = 0``:
+    that day), plus ``ceil(delay)``.
+    """
+    delay = math.ceil(world.delay(flow, day))
+    if flow.kind == "shipment":
+        return day + flow.lead_days + delay
+    period_start = day - day % world.network.period_days
+    return max(day, period_start + flow.lead_days) + delay
 
 
 def send(world: World, flow: Flow, quantity: float, arrival: int) -> None:

@@ -11,6 +11,7 @@ import math
 from datetime import date, timedelta
 from pathlib import Path
 
+import numba
 import numpy as np
 import pandas as pd
 import pytest
@@ -21,11 +22,16 @@ from dronefab.model.generate import GeneratorOptions, generate_scenario
 from dronefab.model.scenario import Scenario
 from dronefab.model.schema import Risks, SiteRisk, SupplierRisk
 from dronefab.planning.plan import Plan, PlanOptions, plan, read_plan
-from dronefab.simulation.arrays import block_draws
-from dronefab.simulation.disruptions import risk_profile, sample_supplier_outages
+from dronefab.simulation import engine
+from dronefab.simulation.arrays import block_draws, lane_offsets
+from dronefab.simulation.disruptions import (
+    risk_profile,
+    sample_lane_delays,
+    sample_supplier_outages,
+)
 from dronefab.simulation.engine import _Block, simulate_block
 from dronefab.simulation.inputs import build_inputs
-from dronefab.simulation.results import simulate
+from dronefab.simulation.results import SimulationResult, simulate
 
 from . import reference_simpy as reference
 
@@ -93,26 +99,10 @@ def mid_period(scenario: Scenario) -> tuple[bool, bool]:
     return opens, orders
 
 
-OPEN_DAYS_GAP = (
-    "design note gap: transfers out of a site opening mid-period leave on its open days, late in "
-    "the period, and arrive L P days later, after the receiver's planned use of them from the "
-    "first day of the arrival period; the receiver lags (spreading the flows out over all days "
-    "instead reproduces these plans)"
-)
-
-
 # Seeds 0, 8, 10: a site opens mid-period and orders already placed arrive mid-period (8 and 10
-# lagged while those orders were due on their arrival date). Seeds 1 and 7: see OPEN_DAYS_GAP.
-@pytest.mark.parametrize(
-    "seed",
-    [
-        0,
-        8,
-        10,
-        pytest.param(1, marks=pytest.mark.xfail(strict=True, reason=OPEN_DAYS_GAP)),
-        pytest.param(7, marks=pytest.mark.xfail(strict=True, reason=OPEN_DAYS_GAP)),
-    ],
-)
+# lagged while those orders were due on their arrival date; 1 and 7 while transfers arrived L P
+# days after leaving instead of on the first day of their arrival period).
+@pytest.mark.parametrize("seed", [0, 1, 7, 8, 10])
 def test_zero_risk_site_opening_mid_period(seed: int) -> None:
     scenario = zero_risk(generate_scenario(GeneratorOptions(sites=3, periods=8, seed=seed)))
     assert mid_period(scenario) == (True, True)
@@ -186,11 +176,18 @@ risks:
 """
 
 
-def same_day_scenario(tmp_path: Path) -> Scenario:
+OPENS = "2026-01-17"  # day 12 from the start: the last two days of period 2 (days 7 .. 13)
+
+
+def same_day_scenario(tmp_path: Path, opening: tuple[str, ...] = ()) -> Scenario:
     """Two sites joined by a transfer lane of 0 days: frames made at 'parts' are used by 'final'
-    on the day they leave, so 'final' must take its step after 'parts'."""
-    path = tmp_path / "same-day.yaml"
-    path.write_text(SAME_DAY_YAML, encoding="utf-8")
+    on the day they leave, so 'final' must take its step after 'parts'. The sites named in
+    ``opening`` open on day 12 (:data:`OPENS`), mid-period."""
+    text = SAME_DAY_YAML
+    for site in opening:
+        text = text.replace(f"  - id: {site}\n", f"  - id: {site}\n    opens: {OPENS}\n")
+    path = tmp_path / f"same-day-{'-'.join(opening)}.yaml"
+    path.write_text(text, encoding="utf-8")
     return dronefab.load_scenario(path)
 
 
@@ -203,21 +200,8 @@ def test_zero_risk_same_day_transfers(tmp_path: Path) -> None:
     assert_reproduces_plan(scenario, result_plan)
 
 
-OPENS = "2026-01-17"  # day 12 from the start: the last two days of period 2 (days 7 .. 13)
-
-
-def opening_scenario(tmp_path: Path) -> Scenario:
-    """The same-day network with both sites opening on day 12, mid-period."""
-    text = SAME_DAY_YAML.replace(
-        "    operator: auto\n", f"    operator: auto\n    opens: {OPENS}\n"
-    )
-    path = tmp_path / "opening.yaml"
-    path.write_text(text, encoding="utf-8")
-    return dronefab.load_scenario(path)
-
-
 def test_activities_follow_open_days(tmp_path: Path) -> None:
-    scenario = zero_risk(opening_scenario(tmp_path))
+    scenario = zero_risk(same_day_scenario(tmp_path, ("final", "parts")))
     result_plan = plan(scenario, OPTIONS)
     inputs = build_inputs(scenario, result_plan)
     length = scenario.horizon.period_days
@@ -258,23 +242,19 @@ def boosted(scenario: Scenario, per_year: float) -> Scenario:
     return scenario.model_copy(update={"risks": risks})
 
 
-@pytest.mark.parametrize("network", ["generated", "same-day", "demo"])
-def test_same_results_as_the_reference_model(network: str, tmp_path: Path) -> None:
-    if network == "generated":
-        scenario = boosted(generate_scenario(GeneratorOptions(sites=5, periods=12, seed=2)), 6.0)
-    elif network == "same-day":
-        scenario = same_day_scenario(tmp_path)
-    else:
-        scenario = load_demo()
-    result_plan = plan(scenario, OPTIONS)
-    runs, seed = [0, 1, 5], 17
-    result = simulate(scenario, result_plan, runs=runs, seed=seed, chunk=2)
+def assert_same_as_reference(
+    scenario: Scenario, result_plan: Plan, seed: int, days: int | None = None
+) -> SimulationResult:
+    """The engine's runs 0, 1 and 5 against the SimPy reference fed the same draws."""
+    runs = [0, 1, 5]
+    result = simulate(scenario, result_plan, runs=runs, days=days, seed=seed, chunk=2)
     network_plan = reference.prepare(scenario, result_plan)
     flows = len(reference.lane_flows(result_plan))
     profile = risk_profile(scenario)
+    days = result.inputs.days
     for i, run in enumerate(runs):
-        draws = reference.draws_for_run(profile, run, result.inputs.days, seed, flows=flows)
-        expected = reference.run_reference(scenario, result_plan, None, draws, network=network_plan)
+        draws = reference.draws_for_run(profile, run, days, seed, flows=flows)
+        expected = reference.run_reference(scenario, result_plan, days, draws, network=network_plan)
         for n, (customer, item) in enumerate(result.inputs.pairs):
             series = [
                 expected.delivered.get((customer, item, t + 1), 0.0)
@@ -286,7 +266,58 @@ def test_same_results_as_the_reference_model(network: str, tmp_path: Path) -> No
             assert result.strikes[i, s] == outcome.strikes
             assert result.days_down[i, s] == outcome.days_down
             assert result.stock_destroyed[i, s] == pytest.approx(outcome.stock_destroyed, abs=1e-6)
+    return result
+
+
+# (network, generator options or None, strikes per year, simulation seed, extra days)
+REFERENCE_CASES = [
+    ("generated", GeneratorOptions(sites=5, periods=12, seed=2), 6.0, 17, 0),
+    # Sites opening mid-period send transfers with lead times >= 1; runs go on past the horizon.
+    ("generated", GeneratorOptions(sites=3, periods=8, seed=7), 6.0, 3, 21),
+    ("generated", GeneratorOptions(sites=6, periods=10, seed=4), 4.0, 29, 0),
+    ("same-day", None, None, 17, 0),
+    ("demo", None, None, 17, 0),
+]
+
+
+@pytest.mark.parametrize(("network", "options", "per_year", "seed", "extra"), REFERENCE_CASES)
+def test_same_results_as_the_reference_model(
+    network: str,
+    options: GeneratorOptions | None,
+    per_year: float | None,
+    seed: int,
+    extra: int,
+    tmp_path: Path,
+) -> None:
+    if options is not None and per_year is not None:
+        scenario = boosted(generate_scenario(options), per_year)
+    elif network == "same-day":
+        scenario = same_day_scenario(tmp_path)
+    else:
+        scenario = load_demo()
+    result_plan = plan(scenario, OPTIONS)
+    horizon = scenario.horizon.periods * scenario.horizon.period_days
+    result = assert_same_as_reference(scenario, result_plan, seed, horizon + extra)
     assert result.strikes.sum() > 0
+    assert result.delivered.sum() > 0
+
+
+def test_same_day_receiver_waits_for_a_sender_opening_later(tmp_path: Path) -> None:
+    # Design note, "Arrivals": a same-day transfer arrives the day it leaves. The plan lets
+    # 'final' use in period 2 the frames 'parts' makes on its two open days; 'final', spreading
+    # its work over all seven days, waits for them, and has no spare hours to catch up before
+    # the horizon ends. Zero risk then lags the plan, and catches up after the horizon.
+    scenario = zero_risk(same_day_scenario(tmp_path, ("parts",)))  # final opens before
+    result_plan = plan(scenario, OPTIONS)
+    assert (result_plan.transfers["arrival_period"] == result_plan.transfers["ship_period"]).all()
+    horizon = scenario.horizon.periods * scenario.horizon.period_days
+    result = assert_same_as_reference(scenario, result_plan, seed=1, days=horizon + 14)
+    planned = plan_deliveries(result_plan, result.inputs.pairs, result.inputs.out_periods)
+    ahead = result.delivered.sum(axis=1).cumsum(axis=1) - planned.sum(axis=0).cumsum()
+    assert (ahead <= 1e-6).all()  # never ahead of the plan
+    periods = scenario.horizon.periods
+    assert ahead[:, periods - 1].max() < -1.0  # behind it at the horizon's end
+    np.testing.assert_allclose(ahead[:, -1], 0.0, atol=1e-6)  # all delivered after it
 
 
 # -- 2. closed form ----------------------------------------------------------------------------------
@@ -394,6 +425,44 @@ def test_same_seed_same_tables_whatever_the_chunk(risky: tuple[Scenario, Plan]) 
     assert small.strikes.sum() > 0
     other = simulate(scenario, result_plan, runs=20, seed=6, chunk=64)
     assert not np.array_equal(other.delivered, large.delivered)
+
+
+def test_results_do_not_depend_on_parts_or_threads(
+    risky: tuple[Scenario, Plan], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # simulate_block splits its runs into parts of engine.PART runs over numba's threads.
+    scenario, result_plan = risky
+    inputs = build_inputs(scenario, result_plan)
+    profile = risk_profile(scenario)
+    runs = list(range(3, 40))
+    whole = simulate_block(inputs, profile, runs, inputs.days, seed=5)
+    monkeypatch.setattr(engine, "PART", 3)
+    threads = numba.get_num_threads()
+    numba.set_num_threads(1)
+    try:
+        parted = simulate_block(inputs, profile, runs, inputs.days, seed=5)
+    finally:
+        numba.set_num_threads(threads)
+    for name in ("delivered", "strikes", "days_down", "stock_destroyed"):
+        np.testing.assert_array_equal(getattr(parted, name), getattr(whole, name), err_msg=name)
+    np.testing.assert_array_equal(parted.runs, runs)
+    assert whole.strikes.sum() > 0
+
+
+def test_lane_offsets_are_the_sampled_lane_delays(risky: tuple[Scenario, Plan]) -> None:
+    # The engine computes the lane delays from the sampler's uniforms itself (faster); they must
+    # be sample_lane_delays' delays, rounded up to days and capped at days + 1.
+    scenario, result_plan = risky
+    inputs = build_inputs(scenario, result_plan)
+    profile = risk_profile(scenario)
+    assert profile.lane_delay_probability > 0
+    runs = [0, 4, 9]
+    days, flows = inputs.days, inputs.flow_site.size
+    delays = sample_lane_delays(profile, runs, days * flows, seed=2).reshape(-1, days, flows)
+    expected = np.minimum(np.ceil(delays), days + 1) + inputs.flow_lead_days
+    offsets = lane_offsets(inputs, profile, runs, seed=2)
+    np.testing.assert_array_equal(offsets, expected)
+    assert (offsets > inputs.flow_lead_days).mean() > 0.5 * profile.lane_delay_probability
 
 
 def test_runs_are_keyed_by_index(risky: tuple[Scenario, Plan]) -> None:

@@ -149,32 +149,12 @@ def test_zero_risk_reproduces_demo() -> None:
     _assert_reproduces_plan(load_demo())
 
 
-_TRANSFER_TIMING = pytest.mark.xfail(
-    strict=True,
-    reason="design note gap: a transfer leaving on day d arrives on d + L P, so a sender whose "
-    "open days fall late in a period (opening mid-period) delivers late in the arrival period, "
-    "while the receiver's planned use follows its own open days from the period's first day; "
-    "the receiver stalls. Due on the first day of the arrival period (as planned purchases), "
-    "these seeds reproduce the plan",
-)
-
-
-@pytest.mark.parametrize(
-    "seed",
-    [
-        pytest.param(1, marks=_TRANSFER_TIMING),
-        2,
-        3,
-        pytest.param(5, marks=_TRANSFER_TIMING),
-        pytest.param(7, marks=_TRANSFER_TIMING),
-        11,
-        13,
-    ],
-)
+@pytest.mark.parametrize("seed", [1, 2, 3, 5, 7, 11, 13])
 def test_zero_risk_with_mid_period_opening_or_receipt(seed: int) -> None:
     # Every seed has a site opening mid-period and orders already placed arriving mid-period:
-    # activities follow the open days, such orders count from the period's first day (design
-    # note, "Open days" and "Orders already placed").
+    # activities follow the open days, such orders count from the period's first day, and so do
+    # transfers in their arrival period (design note, "Open days", "Orders already placed" and
+    # "Arrivals"). Seeds 1, 5 and 7 lagged while transfers arrived L P days after leaving.
     _assert_reproduces_plan(generate_scenario(GeneratorOptions(sites=3, periods=8, seed=seed)))
 
 

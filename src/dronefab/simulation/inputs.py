@@ -1,4 +1,4 @@
-"""A plan and its scenario turned into the arrays the vectorised engine reads.
+"""A plan and its scenario turned into the arrays the engine reads.
 
 Everything here is run-independent and built once per simulation. Plan periods are indexed
 from 0 on every ``period`` axis (plan period ``t`` is index ``t - 1``).

@@ -1,9 +1,22 @@
-"""Writing a simulation's results: runs.csv, sites.csv, periods.csv and summary.json."""
+"""A stress test's folder: runs.csv, sites.csv, periods.csv, recovery.csv, attribution.csv and
+summary.json.
+
+>>> run_stress_test(scenario, plan, "simulation", StressTest(runs=1000, seed=7))  # doctest: +SKIP
+
+:func:`run_stress_test` simulates a plan, measures the time to recover after each strike
+(:mod:`dronefab.simulation.recovery`) and the units each site's strikes and each supplier's
+outages cost (:mod:`dronefab.simulation.attribution`), and writes everything with
+:func:`write_simulation`. docs/simulate.md describes every file and column.
+"""
 
 from __future__ import annotations
 
+import functools
 import json
 import os
+import time
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -11,12 +24,21 @@ import numpy as np
 import pandas as pd
 
 from dronefab.files import write_text
-from dronefab.simulation.results import SimulationResult
+from dronefab.model.scenario import Scenario
+from dronefab.planning.plan import Plan
+from dronefab.planning.tables import on_time_by_due_period
+from dronefab.simulation.attribution import RiskNode, attribution_table, simulate_without_each
+from dronefab.simulation.disruptions import RiskProfile, risk_profile
+from dronefab.simulation.recovery import recovery_table
+from dronefab.simulation.results import QUANTILES, SimulationResult, simulate
 
 TABLES = ("runs", "sites", "periods")
+"""The tables every simulation folder has; recovery.csv and attribution.csv follow when made."""
+ATTRIBUTION_RUNS = 200
+"""Runs re-simulated per node with risk for attribution.csv, unless told otherwise."""
 
 
-def _spread(values: np.ndarray) -> dict[str, float]:
+def spread(values: np.ndarray) -> dict[str, float]:
     """Mean and 10th, 50th and 90th percentiles of a per-run figure."""
     return {
         "mean": float(values.mean()),
@@ -27,18 +49,24 @@ def _spread(values: np.ndarray) -> dict[str, float]:
 
 
 def simulation_summary(result: SimulationResult, runs: pd.DataFrame) -> dict[str, Any]:
-    """Per customer: planned and delivered units and the on-time fill rate over the runs;
-    per site: strikes and days down."""
+    """Per customer: demand, planned and delivered units, the on-time fill rate over the runs
+    and the plan's own; per site: strikes and days down."""
+    inputs = result.inputs
+    plan_on_time, _ = on_time_by_due_period(inputs.demand, inputs.planned)
     customers: dict[str, Any] = {}
     for customer, rows in runs.groupby("customer", sort=False):
         per_run = rows.groupby("run")[["planned", "delivered", "on_time"]].sum()
-        demand = float(result.inputs.demand[[c == customer for c, _ in result.inputs.pairs]].sum())
+        mine = np.array([c == customer for c, _ in inputs.pairs])
+        demand = float(inputs.demand[mine].sum())
         fill = per_run["on_time"].to_numpy() / demand if demand > 0 else np.ones(len(per_run))
         customers[str(customer)] = {
             "demand": demand,
             "planned": float(per_run["planned"].iloc[0]),
-            "delivered": _spread(per_run["delivered"].to_numpy()),
-            "on_time_fill_rate": _spread(fill),
+            "plan_on_time_fill_rate": float(plan_on_time[mine].sum()) / demand
+            if demand > 0
+            else 1.0,
+            "delivered": spread(per_run["delivered"].to_numpy()),
+            "on_time_fill_rate": spread(fill),
         }
     sites = {
         site: {
@@ -46,15 +74,58 @@ def simulation_summary(result: SimulationResult, runs: pd.DataFrame) -> dict[str
             "days_down_mean": float(result.days_down[:, n].mean()),
             "stock_destroyed_mean": float(result.stock_destroyed[:, n].mean()),
         }
-        for n, site in enumerate(result.inputs.sites)
+        for n, site in enumerate(inputs.sites)
     }
     return {"runs": int(result.runs.size), "customers": customers, "sites": sites}
 
 
+def periods_with_cumulative(result: SimulationResult, periods: pd.DataFrame) -> pd.DataFrame:
+    """periods.csv with ``demand``, ``cumulative_planned`` and the mean, p10, p50 and p90 over
+    the runs of cumulative deliveries (``cumulative_delivered_mean`` ...), for fan charts.
+
+    Quantiles of a cumulative figure are not sums of per-period quantiles, so they are taken
+    over the runs' own cumulative deliveries.
+    """
+    inputs = result.inputs
+    frame = periods.copy()
+    frame.insert(frame.columns.get_loc("planned"), "demand", inputs.demand.ravel())
+    frame["cumulative_planned"] = np.cumsum(inputs.planned, axis=1).ravel()
+    cumulative = np.cumsum(result.delivered, axis=2)
+    frame["cumulative_delivered_mean"] = cumulative.mean(axis=0).ravel()
+    for label, q in QUANTILES.items():
+        frame[f"cumulative_delivered_{label}"] = np.quantile(cumulative, q, axis=0).ravel()
+    return frame
+
+
+def recovery_summary(table: pd.DataFrame) -> dict[str, Any]:
+    """summary.json ``recovery``: strikes, the share recovered, and the spread of the days to
+    recover of those recovered, over all sites and per site."""
+    summary = _recovery_figures(table)
+    summary["sites"] = {
+        str(site): _recovery_figures(rows) for site, rows in table.groupby("site", sort=False)
+    }
+    return summary
+
+
+def _recovery_figures(rows: pd.DataFrame) -> dict[str, Any]:
+    recovered = rows[rows["recovered"].astype(bool)]
+    days = recovered["days_to_recover"].to_numpy(dtype=float)
+    return {
+        "strikes": len(rows),
+        "recovered": len(recovered),
+        "recovered_share": len(recovered) / len(rows) if len(rows) else None,
+        "days_to_recover": spread(days) if days.size else None,
+    }
+
+
 def write_simulation(
-    result: SimulationResult, folder: str | os.PathLike[str], extra: dict[str, Any]
+    result: SimulationResult,
+    folder: str | os.PathLike[str],
+    extra: dict[str, Any],
+    recovery: pd.DataFrame | None = None,
+    attribution: pd.DataFrame | None = None,
 ) -> dict[str, Any]:
-    """Write the three tables and ``summary.json`` (last, so its presence means complete).
+    """Write the tables and ``summary.json`` (last, so its presence means complete).
 
     Parameters
     ----------
@@ -63,7 +134,9 @@ def write_simulation(
     folder
         Created if needed.
     extra
-        More summary entries (seed, days, seconds, ...).
+        More summary entries (seed, days, seconds, horizon, ...).
+    recovery, attribution
+        recovery.csv and attribution.csv, written when given (a stale one is removed when not).
 
     Returns
     -------
@@ -73,13 +146,134 @@ def write_simulation(
     target = Path(folder)
     target.mkdir(parents=True, exist_ok=True)
     (target / "summary.json").unlink(missing_ok=True)
-    frames = {
-        "runs": result.runs_table(),
+    runs = result.runs_table()
+    frames: dict[str, pd.DataFrame | None] = {
+        "runs": runs,
         "sites": result.sites_table(),
-        "periods": result.periods_table(),
+        "periods": periods_with_cumulative(result, result.periods_table()),
+        "recovery": recovery,
+        "attribution": attribution,
     }
-    for name in TABLES:
-        write_text(target / f"{name}.csv", frames[name].to_csv(index=False, float_format="%.10g"))
-    summary = {**extra, **simulation_summary(result, frames["runs"])}
+    for name, frame in frames.items():
+        path = target / f"{name}.csv"
+        if frame is None:
+            path.unlink(missing_ok=True)
+            continue
+        write_text(path, frame.to_csv(index=False, float_format="%.10g"))
+    summary = {**extra, **simulation_summary(result, runs)}
+    summary["recovery"] = recovery_summary(recovery) if recovery is not None else None
+    if attribution is not None:
+        summary["attribution"] = {
+            "runs": int(attribution["runs"].iloc[0]) if len(attribution) else 0
+        }
     write_text(target / "summary.json", json.dumps(summary, indent=2) + "\n")
     return summary
+
+
+@dataclass(frozen=True)
+class StressTest:
+    """How to stress-test a plan (every variant of a comparison alike).
+
+    Attributes
+    ----------
+    runs, days, seed, chunk
+        As for :func:`dronefab.simulation.results.simulate`.
+    attribution_runs
+        Runs re-simulated per site and supplier with risk for attribution.csv and
+        recovery.csv; 0 skips both.
+    backend, workers, address
+        Where the runs are simulated, the baseline and every re-simulation alike (see
+        :func:`~dronefab.simulation.results.simulate`).
+    """
+
+    runs: int | Sequence[int] = 1000
+    days: int | None = None
+    seed: int = 0
+    chunk: int = 256
+    attribution_runs: int = ATTRIBUTION_RUNS
+    backend: str = "local"
+    workers: int | None = None
+    address: str | None = None
+
+
+def run_stress_test(
+    scenario: Scenario,
+    plan: Plan,
+    folder: str | os.PathLike[str],
+    options: StressTest,
+    progress: Callable[[str], None] | None = None,
+) -> dict[str, Any]:
+    """Simulate a plan, measure recovery and attribution, and write the folder.
+
+    Parameters
+    ----------
+    scenario, plan
+        The scenario (its ``risks`` drive the draws) and the plan to execute.
+    folder
+        Where to write (:func:`write_simulation`).
+    options
+        Runs, seed, attribution runs, backend ...
+    progress
+        Called with the name of each stage.
+
+    Returns
+    -------
+    dict
+        The summary written.
+    """
+    show = progress if progress is not None else _quiet
+    run = functools.partial(
+        simulate,
+        scenario,
+        plan,
+        days=options.days,
+        seed=options.seed,
+        chunk=options.chunk,
+        backend=options.backend,
+        workers=options.workers,
+        address=options.address,
+    )
+    profile = risk_profile(scenario)
+    runs = options.runs
+    show(f"simulating {runs if isinstance(runs, int) else len(runs):,} runs")
+
+    def chunk_done(done: int, total: int) -> None:
+        show(f"simulating: {done:,} of {total:,} runs done")
+
+    started = time.perf_counter()
+    result = run(runs, profile=profile, progress=chunk_done)
+    seconds = time.perf_counter() - started
+    recovery = attribution = attribution_seconds = None
+    if options.attribution_runs > 0:
+        started = time.perf_counter()
+
+        def rerun(modified: RiskProfile, indices: Sequence[int]) -> SimulationResult:
+            return run(indices, profile=modified)
+
+        def step(done: int, total: int, node: RiskNode) -> None:
+            show(f"attribution: without {node.kind} {node.id}'s risk ({done + 1}/{total})")
+
+        counterfactuals = simulate_without_each(
+            result, profile, rerun, options.attribution_runs, step
+        )
+        attribution_seconds = time.perf_counter() - started
+        show("measuring the time to recover after each strike")
+        attribution = attribution_table(counterfactuals)
+        recovery = recovery_table(counterfactuals, plan, profile, options.seed)
+    horizon = scenario.horizon
+    extra = {
+        "scenario": scenario.name,
+        "seed": options.seed,
+        "days": result.inputs.days,
+        "start": horizon.start.isoformat(),
+        "periods": horizon.periods,
+        "period_days": horizon.period_days,
+        "seconds": seconds,
+        "attribution_seconds": attribution_seconds,
+    }
+    show("writing the results")
+    return write_simulation(result, folder, extra, recovery, attribution)
+
+
+def _quiet(stage: str) -> None:
+    """No progress display."""

@@ -30,8 +30,8 @@ from dronefab.model.timeline import FloatArray
 from dronefab.planning.plan import Plan
 from dronefab.planning.tables import on_time_by_due_period
 from dronefab.simulation.arrays import IntArray
+from dronefab.simulation.backends import ChunkProgress, simulate_chunks, split_runs
 from dronefab.simulation.disruptions import RiskProfile, risk_profile
-from dronefab.simulation.engine import BlockResult, simulate_block
 from dronefab.simulation.inputs import SimulationInputs, build_inputs
 
 QUANTILES = {"p10": 0.1, "p50": 0.5, "p90": 0.9}
@@ -143,6 +143,11 @@ def simulate(
     seed: int = 0,
     chunk: int = 256,
     profile: RiskProfile | None = None,
+    *,
+    backend: str = "local",
+    workers: int | None = None,
+    address: str | None = None,
+    progress: ChunkProgress | None = None,
 ) -> SimulationResult:
     """Execute a plan under the scenario's risks, ``chunk`` runs at a time.
 
@@ -163,21 +168,40 @@ def simulate(
         Runs simulated together (memory grows linearly with it).
     profile
         The risk parameters, default ``risk_profile(scenario)``.
+    backend
+        Where chunks are simulated: ``local`` or ``ray``
+        (:mod:`dronefab.simulation.backends`). The results do not depend on it.
+    workers
+        Local: the engine's threads (default: one per core). Ray: CPUs of the Ray instance
+        started here, or the most chunks in flight on a cluster joined by ``address``.
+    address
+        A Ray cluster to join (``ray`` backend only); default: start a local one, or use the
+        session of :func:`~dronefab.simulation.backends.backend_session` if one is open.
+    progress
+        Called after each finished chunk with the runs done so far and the runs in all.
 
     Returns
     -------
     SimulationResult
+
+    Raises
+    ------
+    UsageError
+        Bad runs, chunk, backend, workers or address; Ray missing or unreachable.
     """
-    if chunk <= 0:
-        message = f"chunk must be positive, got {chunk}"
-        raise UsageError(message)
-    indices = _run_indices(runs)
+    chunks = split_runs(_run_indices(runs), chunk)
     inputs = build_inputs(scenario, plan, days)
     profile = profile if profile is not None else risk_profile(scenario)
-    blocks: list[BlockResult] = [
-        simulate_block(inputs, profile, indices[i : i + chunk], inputs.days, seed)
-        for i in range(0, len(indices), chunk)
-    ]
+    blocks = simulate_chunks(
+        inputs,
+        profile,
+        chunks,
+        seed,
+        backend=backend,
+        workers=workers,
+        address=address,
+        progress=progress,
+    )
     return SimulationResult(
         inputs=inputs,
         runs=np.concatenate([b.runs for b in blocks]),
