@@ -38,7 +38,8 @@ class Solution:
     highs: highspy.Highs
 
 
-def _to_highs(lp: LinearProgram) -> highspy.HighsLp:
+def to_highs(lp: LinearProgram) -> highspy.HighsLp:
+    """The program as a HiGHS model, ready for ``Highs.passModel``."""
     matrix = lp.matrix()
     model = highspy.HighsLp()
     model.num_col_ = lp.num_cols
@@ -120,7 +121,7 @@ def solve(
         highs.setOptionValue("solver", "ipm")
         if not need_duals:
             highs.setOptionValue("run_crossover", "off")
-    highs.passModel(_to_highs(lp))
+    highs.passModel(to_highs(lp))
     if start is not None and lp.is_mip:
         initial = highspy.HighsSolution()
         initial.col_value = start

@@ -81,7 +81,9 @@ def period_label(horizon: Horizon, period: int) -> str:
     return f"{period_word(horizon)} {period} ({day(period_start(horizon, period))})"
 
 
-def _style(figure: go.Figure, title: str, height: int) -> go.Figure:
+def style_figure(figure: go.Figure, title: str, height: int) -> go.Figure:
+    """The reports' house style: white, the report's font, the title at the top left and the
+    legend on its line."""
     figure.update_layout(
         template="plotly_white",
         title={
@@ -192,7 +194,7 @@ def deliveries_figure(
         )
         figure.update_yaxes(title_text="units (cumulative)" if col == 1 else None, row=row, col=col)
         figure.update_xaxes(title_text=f"end of {word}", row=row, col=col)
-    _style(figure, "Cumulative deliveries against cumulative demand", 140 + 330 * rows)
+    style_figure(figure, "Cumulative deliveries against cumulative demand", 140 + 330 * rows)
     figure.update_yaxes(rangemode="tozero", tickformat=",")
     return figure
 
@@ -237,7 +239,7 @@ def production_figure(
             )
         )
     word = period_word(horizon)
-    _style(figure, f"Finished products started per {word}, by site", 470)
+    style_figure(figure, f"Finished products started per {word}, by site", 470)
     figure.update_layout(barmode="stack", bargap=0.15)
     figure.update_yaxes(title_text=f"units per {word}", tickformat=",")
     figure.update_xaxes(title_text=word)
@@ -322,7 +324,7 @@ def capacity_figure(capacity: pd.DataFrame, horizon: Horizon, unconstrained: boo
     title = "Utilisation of each site's busiest work center"
     if unconstrained:
         title += " (capacity ignored: orange and red are overloads)"
-    _style(figure, title, 170 + 32 * max(len(sites), 5))
+    style_figure(figure, title, 170 + 32 * max(len(sites), 5))
     figure.update_layout(plot_bgcolor="#e4e7eb", margin={"l": 130, "t": 60})
     figure.update_xaxes(title_text=word, showgrid=False)
     figure.update_yaxes(title_text="site", showgrid=False, ticksuffix="  ")
@@ -393,7 +395,7 @@ def chokepoint_figure(
         horizon.start - timedelta(days=2 * horizon.period_days),
         period_start(horizon, horizon.periods + 1),
     ]
-    _style(figure, f"Orders of chokepoint parts by order {word}", height)
+    style_figure(figure, f"Orders of chokepoint parts by order {word}", height)
     figure.update_layout(barmode="stack", bargap=0.1)
     figure.update_xaxes(range=span)
     figure.update_yaxes(rangemode="tozero", tickformat="~s")
