@@ -21,6 +21,7 @@ header { background: #15314f; color: #fff; padding: 28px 0 20px; }
 header h1 { margin: 0 0 4px; font-size: 28px; font-weight: 600; }
 header p { margin: 0; color: #c9d6e3; }
 nav { margin-top: 14px; font-size: 14px; }
+nav .related { color: #c9d6e3; margin-right: 10px; }
 nav a { color: #dbe7f3; margin-right: 18px; text-decoration: none; border-bottom: 1px dotted #8fb0d0; }
 .wrap { max-width: 1240px; margin: 0 auto; padding: 0 24px; }
 main section { margin: 28px 0 36px; }
@@ -178,6 +179,7 @@ def page(
     sections: Sequence[str],
     script: str,
     footer: str,
+    links: Sequence[tuple[str, str]] = (),
 ) -> str:
     """The whole document: styles and ``script`` (the plotly library) inline, once.
 
@@ -193,8 +195,15 @@ def page(
         JavaScript placed in a single ``<script>`` element in the head.
     footer
         Text of the page footer.
+    links
+        ``(label, href)`` of related reports (e.g. the risk analysis beside a plan report),
+        shown as a second navigation line.
     """
     nav = "".join(f'<a href="#{a}">{escape(t)}</a>' for a, t in contents)
+    if links:
+        related = "".join(f'<a href="{escape(h)}">{escape(t)}</a>' for t, h in links)
+        nav += f'<br><span class="related">Related reports:</span> {related}'
+
     body = "\n".join(sections)
     return f"""<!DOCTYPE html>
 <html lang="en">

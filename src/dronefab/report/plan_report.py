@@ -12,6 +12,7 @@ output"); the plotly library is embedded once, so the file needs no network.
 from __future__ import annotations
 
 import os
+from collections.abc import Sequence
 from datetime import date, timedelta
 from pathlib import Path
 from typing import Any
@@ -51,7 +52,11 @@ SECTIONS = (
 )
 
 
-def write_plan_report(plan_dir: str | os.PathLike[str], out_html: str | os.PathLike[str]) -> Path:
+def write_plan_report(
+    plan_dir: str | os.PathLike[str],
+    out_html: str | os.PathLike[str],
+    links: Sequence[tuple[str, str]] = (),
+) -> Path:
     """Write the HTML report of a plan folder.
 
     Parameters
@@ -60,6 +65,9 @@ def write_plan_report(plan_dir: str | os.PathLike[str], out_html: str | os.PathL
         A folder written by ``dronefab plan`` (see :func:`dronefab.planning.plan.read_plan`).
     out_html
         The HTML file to write (atomically; its folder is created if needed).
+    links
+        ``(label, href)`` of related reports (stress test, risk, buffers, design), linked
+        from the page's banner.
 
     Returns
     -------
@@ -72,12 +80,13 @@ def write_plan_report(plan_dir: str | os.PathLike[str], out_html: str | os.PathL
         If ``plan_dir`` is not a complete plan folder.
     """
     target = Path(out_html)
-    write_text(target, render_plan_report(read_plan(plan_dir)))
+    write_text(target, render_plan_report(read_plan(plan_dir), links))
     return target
 
 
-def render_plan_report(plan: Plan) -> str:
-    """The report of a plan as one HTML document (a string)."""
+def render_plan_report(plan: Plan, links: Sequence[tuple[str, str]] = ()) -> str:
+    """The report of a plan as one HTML document (a string); ``links`` as for
+    :func:`write_plan_report`."""
     summary = plan.summary
     horizon = _horizon(summary, plan)
     word = period_word(horizon)
@@ -104,6 +113,7 @@ def render_plan_report(plan: Plan) -> str:
         script=get_plotlyjs(),
         footer="Written by dronefab. Every figure comes from the plan folder's CSV tables and "
         "summary.json; hover a chart for exact values.",
+        links=links,
     )
 
 

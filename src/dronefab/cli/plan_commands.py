@@ -1,0 +1,164 @@
+"""Planning commands: plan, report and explain."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Annotated, Any
+
+import typer
+from rich.table import Table
+
+from dronefab.cli.app import ScenarioArg, app, out, stage_display
+from dronefab.errors import UsageError
+from dronefab.model.loader import load_scenario
+
+
+@app.command("plan")
+def plan_command(
+    scenario: ScenarioArg,
+    out_dir: Annotated[Path, typer.Option("--out", help="Folder to write the plan into.")] = Path(
+        "plan"
+    ),
+    unconstrained: Annotated[
+        bool,
+        typer.Option("--unconstrained", help="Classic MRP: ignore capacities, flag overloads."),
+    ] = False,
+    integer: Annotated[
+        bool, typer.Option("--integer", help="Whole units (MIP); reports the gap.")
+    ] = False,
+    time_limit: Annotated[
+        float | None,
+        typer.Option("--time-limit", min=0.1, help="Seconds the solver may take per solve."),
+    ] = None,
+    no_explain: Annotated[
+        bool, typer.Option("--no-explain", help="Skip explanations of late units (faster).")
+    ] = False,
+) -> None:
+    """Compute the optimal plan and write it (CSV tables and summary.json) into a folder."""
+    from dronefab.planning import PlanOptions, plan
+
+    loaded = load_scenario(scenario)
+    options = PlanOptions(
+        unconstrained=unconstrained, integer=integer, time_limit=time_limit, explain=not no_explain
+    )
+    with stage_display() as show:
+        result = plan(loaded, options, progress=show)
+        result.write(out_dir)
+    print_plan_headline(result.summary, out_dir)
+
+
+def print_plan_headline(summary: dict[str, Any], folder: Path) -> None:
+    """The figures a programme manager looks at first."""
+    table = Table(title=f"Plan of {summary['scenario']}", title_justify="left")
+    for column in ("customer", "demand", "on time", "late", "never", "on-time fill rate"):
+        table.add_column(column, justify="left" if column == "customer" else "right")
+    for customer, units in summary["units"].items():
+        table.add_row(
+            customer,
+            f"{units['demand']:,.0f}",
+            f"{units['on_time']:,.0f}",
+            f"{units['late']:,.0f}",
+            f"{units['never']:,.0f}",
+            f"{units['fill_rate']:.1%}",
+        )
+    out.print(table)
+    costs = ", ".join(f"{kind} {value:,.0f}" for kind, value in summary["costs"].items() if value)
+    out.print(f"objective {summary['objective']:,.0f} ({costs})")
+    gap = summary.get("mip_gap")
+    gap_text = f", gap {gap:.2%}" if gap is not None else ""
+    model = summary["model"]
+    out.print(
+        f"{summary['status']}{gap_text}: {model['variables']:,} variables, {model['constraints']:,} "
+        f"constraints; built in {summary['build_seconds']:.2f} s, solved in {summary['solve_seconds']:.2f} s"
+    )
+    if summary.get("unconstrained") and summary["overloads"]["periods"]:
+        overload = summary["overloads"]
+        out.print(
+            f"[yellow]{overload['periods']} work-center periods overloaded by "
+            f"{overload['hours']:,.0f} hours in total[/] (see capacity.csv, overload_hours)"
+        )
+    out.print(f"plan written to {folder}/; why units are late: dronefab explain {folder}")
+
+
+@app.command("report")
+def report_command(
+    folder: Annotated[
+        Path,
+        typer.Argument(
+            help="A plan folder ('dronefab plan'), a simulation folder ('dronefab simulate'), "
+            "a comparison folder ('dronefab simulate --compare'), a risk folder ('dronefab "
+            "risk'), a buffers folder ('dronefab buffers') or a design folder ('dronefab design')."
+        ),
+    ],
+    out_html: Annotated[Path, typer.Option("--out", help="The HTML file to write.")] = Path(
+        "report.html"
+    ),
+    analyses: Annotated[
+        list[Path] | None,
+        typer.Option(
+            "--with",
+            help="With a plan folder: an analysis folder (simulate, risk, buffers, design) whose "
+            "page is written beside the report and linked from it; repeat for several.",
+        ),
+    ] = None,
+) -> None:
+    """Write the report of any results folder: one HTML file that works offline."""
+    from dronefab.report.bundle import analysis_of, write_linked_reports, write_report
+
+    if not analyses:
+        out.print(f"report written to {write_report(folder, out_html)}")
+        return
+    if analysis_of(folder) is not None:
+        raise UsageError(f"--with needs a plan folder first, got the analysis folder {folder}")
+    written = write_linked_reports(folder, out_html, analyses)
+    out.print(f"report written to {written[0]}, with {', '.join(str(p) for p in written[1:])}")
+
+
+@app.command("explain")
+def explain_command(
+    plan_dir: Annotated[Path, typer.Argument(help="A plan folder written by 'dronefab plan'.")],
+    top: Annotated[int, typer.Option(min=1, help="How many reasons to list.")] = 10,
+) -> None:
+    """Why units are late: the binding constraints, ranked by the units each costs."""
+    from dronefab.planning import read_plan
+    from dronefab.planning.explain import ranked_reasons
+
+    result = read_plan(plan_dir)
+    reasons = ranked_reasons(result.explanations)
+    if reasons.empty:
+        out.print("[green]every unit is delivered on time[/]")
+        return
+    total = reasons["quantity"].sum()
+    table = Table(title=f"Why {total:,.0f} units are late or never delivered", title_justify="left")
+    table.add_column("units", justify="right")
+    table.add_column("reason")
+    table.add_column("detail")
+    for row in reasons.head(top).itertuples():
+        table.add_row(f"{row.quantity:,.0f}", str(row.reason), str(row.detail))
+    out.print(table)
+    values = (
+        result.station_value.dropna(subset=["estimated_saving"])
+        if not result.station_value.empty
+        else None
+    )
+    if values is not None and (values["estimated_saving"] > 0).any():
+        table = Table(title="What one more station is worth", title_justify="left")
+        for column in ("site", "work center", "extra hours", "cost saved", "extra on-time units"):
+            table.add_column(
+                column, justify="right" if column not in ("site", "work center") else "left"
+            )
+        for row in values[values["estimated_saving"] > 0].head(top).itertuples():
+            saving = row.saving if row.saving == row.saving else row.estimated_saving
+            units = (
+                ""
+                if row.extra_on_time_units != row.extra_on_time_units
+                else f"{row.extra_on_time_units:,.0f}"
+            )
+            table.add_row(
+                str(row.site),
+                str(row.work_center),
+                f"{row.extra_hours:,.0f}",
+                f"{saving:,.0f}",
+                units,
+            )
+        out.print(table)

@@ -1,0 +1,124 @@
+"""Which report a results folder gets, and a plan report linked to the analyses beside it.
+
+>>> from dronefab.report.bundle import write_report, write_linked_reports
+>>> write_report("risk/", "risk.html")  # doctest: +SKIP
+>>> write_linked_reports("plan/", "report.html", ["simulation/", "risk/"])  # doctest: +SKIP
+
+A folder is recognised by the file its command writes: ``design.json`` (``dronefab design``),
+``risk.csv`` (``dronefab risk``), ``compare.csv`` (``dronefab simulate --compare``), ``runs.csv``
+(``dronefab simulate``), ``buffers.csv`` (``dronefab buffers``); anything else is read as a plan
+folder (``dronefab plan``), which says precisely what is missing if it is not one.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+
+from dronefab.errors import UsageError
+from dronefab.report.buffers_page import write_buffers_report
+from dronefab.report.compare_page import write_compare_report
+from dronefab.report.design_page import write_design_report
+from dronefab.report.plan_report import write_plan_report
+from dronefab.report.risk_page import write_risk_report
+from dronefab.report.simulation_page import write_simulation_report
+
+Writer = Callable[[Path, Path], Path]
+
+
+@dataclass(frozen=True)
+class Analysis:
+    """A kind of results folder: the file that marks it, its page's name and its writer."""
+
+    marker: str
+    label: str
+    page: str
+    write: Writer
+
+
+ANALYSES = (
+    Analysis("design.json", "Network design", "design.html", write_design_report),
+    Analysis("risk.csv", "Time to survive and recover", "risk.html", write_risk_report),
+    Analysis("compare.csv", "Network variants compared", "compare.html", write_compare_report),
+    Analysis("runs.csv", "Stress test", "simulation.html", write_simulation_report),
+    Analysis("buffers.csv", "Buffer stock", "buffers.html", write_buffers_report),
+)
+
+
+def analysis_of(folder: str | os.PathLike[str]) -> Analysis | None:
+    """The kind of analysis a folder holds, or None for a plan folder (or anything else)."""
+    path = Path(folder)
+    return next((a for a in ANALYSES if (path / a.marker).is_file()), None)
+
+
+def write_report(folder: str | os.PathLike[str], out_html: str | os.PathLike[str]) -> Path:
+    """Write the page of any results folder (the kind is recognised by its files).
+
+    Parameters
+    ----------
+    folder
+        A folder written by ``dronefab plan``, ``simulate``, ``risk``, ``buffers`` or ``design``.
+    out_html
+        The HTML file to write (atomically).
+
+    Returns
+    -------
+    pathlib.Path
+        ``out_html``.
+    """
+    analysis = analysis_of(folder)
+    if analysis is None:
+        return write_plan_report(folder, out_html)
+    return analysis.write(Path(folder), Path(out_html))
+
+
+def write_linked_reports(
+    plan_dir: str | os.PathLike[str],
+    out_html: str | os.PathLike[str],
+    analyses: Sequence[str | os.PathLike[str]],
+) -> list[Path]:
+    """Write the plan report and, beside it, the page of each analysis folder, linked from it.
+
+    Parameters
+    ----------
+    plan_dir
+        A plan folder.
+    out_html
+        The plan report to write; each analysis page goes in the same folder, named after its
+        kind (``simulation.html``, ``risk.html``, ``buffers.html``, ``design.html``,
+        ``compare.html``).
+    analyses
+        Results folders of ``dronefab simulate``, ``risk``, ``buffers`` or ``design``.
+
+    Returns
+    -------
+    list of pathlib.Path
+        The pages written, the plan report first.
+
+    Raises
+    ------
+    dronefab.errors.UsageError
+        If a folder is not an analysis, or two are of the same kind (their pages would collide).
+    """
+    target = Path(out_html)
+    kinds: dict[str, tuple[Analysis, Path]] = {}
+    for folder in analyses:
+        analysis = analysis_of(folder)
+        if analysis is None:
+            names = ", ".join(a.marker for a in ANALYSES)
+            message = f"{folder}: not an analysis folder (it holds none of {names})"
+            raise UsageError(message)
+        if analysis.page in kinds:
+            message = (
+                f"{folder}: a second {analysis.label.lower()} folder "
+                f"(after {kinds[analysis.page][1]}); give one folder of each kind"
+            )
+            raise UsageError(message)
+        kinds[analysis.page] = (analysis, Path(folder))
+    pages = [
+        analysis.write(folder, target.parent / analysis.page) for analysis, folder in kinds.values()
+    ]
+    links = [(analysis.label, analysis.page) for analysis, _ in kinds.values()]
+    return [write_plan_report(plan_dir, target, links), *pages]
