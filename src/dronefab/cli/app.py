@@ -14,6 +14,14 @@ from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 from rich.console import Console
+from rich.progress import (
+    BarColumn,
+    MofNCompleteColumn,
+    Progress,
+    SpinnerColumn,
+    TextColumn,
+    TimeElapsedColumn,
+)
 from typer.core import TyperGroup
 
 from dronefab import __version__
@@ -97,14 +105,43 @@ def print_problems(problems: list[Problem], console: Console = err) -> None:
         console.print(str(problem), style=style, markup=False, highlight=False, soft_wrap=True)
 
 
+class Stages:
+    """The progress display of a command: the current stage's name, and a bar with a count when
+    the stage reports one (:meth:`count`). Silent when output is piped."""
+
+    def __init__(self, progress: Progress | None = None) -> None:
+        self._progress = progress
+        self._task = progress.add_task("working", total=None) if progress is not None else None
+
+    def __call__(self, stage: str) -> None:
+        """Start a stage: its name, and an open-ended bar until it reports a count."""
+        if self._progress is not None and self._task is not None:
+            # A new task, because rich reads total=None in update() and reset() as "unchanged".
+            self._progress.remove_task(self._task)
+            self._task = self._progress.add_task(stage, total=None)
+
+    def count(self, done: int, total: int) -> None:
+        """How far the current stage is: ``done`` of ``total`` (runs, nodes ...)."""
+        if self._progress is not None and self._task is not None:
+            self._progress.update(self._task, completed=done, total=total)
+
+
 @contextlib.contextmanager
-def stage_display() -> Iterator[Callable[[str], None]]:
-    """A spinner naming the current stage on a terminal; nothing when output is piped."""
+def stage_display() -> Iterator[Stages]:
+    """A spinner naming the current stage on a terminal, with a bar for counted stages;
+    nothing when output is piped."""
     if not err.is_terminal:
-        yield lambda stage: None
+        yield Stages()
         return
-    with err.status("working") as status:
-        yield lambda stage: status.update(stage)
+    columns = (
+        SpinnerColumn(),
+        TextColumn("{task.description}"),
+        BarColumn(),
+        MofNCompleteColumn(),
+        TimeElapsedColumn(),
+    )
+    with Progress(*columns, console=err, transient=True) as progress:
+        yield Stages(progress)
 
 
 def plan_or_read(scenario: Scenario, plan_dir: Path | None, show: Callable[[str], None]) -> Plan:

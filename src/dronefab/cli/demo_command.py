@@ -10,11 +10,11 @@ recover (``risk/``), buffers for chokepoint parts (``buffers/``) and where to op
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Annotated, Any
+from typing import Annotated
 
 import typer
 
-from dronefab.cli.app import app, out, print_problems, stage_display
+from dronefab.cli.app import Stages, app, out, print_problems, stage_display
 from dronefab.cli.plan_commands import print_plan_headline
 from dronefab.errors import ScenarioError
 from dronefab.model.loader import validate_scenario
@@ -68,7 +68,7 @@ def demo(
 
 
 def _analyses(
-    scenario: Scenario, planned: Plan, folder: Path, show: Any, lines: list[str]
+    scenario: Scenario, planned: Plan, folder: Path, show: Stages, lines: list[str]
 ) -> list[Path]:
     """Run the stress test, risk, buffers and design stages; one summary line each."""
     from dronefab.risk import assess_risk, write_risk
@@ -78,7 +78,7 @@ def _analyses(
 
     seed = scenario.risks.seed or 0
     stress = StressTest(runs=DEMO_RUNS, seed=seed, attribution_runs=DEMO_ATTRIBUTION_RUNS)
-    summary = run_stress_test(scenario, planned, folder / "simulation", stress, show)
+    summary = run_stress_test(scenario, planned, folder / "simulation", stress, show, show.count)
     delivered = sum(c["delivered"]["mean"] for c in summary["customers"].values())
     planned_units = sum(c["planned"] for c in summary["customers"].values())
     lines.append(

@@ -106,7 +106,7 @@ def simulate_command(
     )
     with stage_display() as show, backend_session(backend, workers, address, show):
         executed = plan_or_read(loaded, plan_dir, show)
-        summary = run_stress_test(loaded, executed, out_dir, options, show)
+        summary = run_stress_test(loaded, executed, out_dir, options, show, show.count)
     print_simulation_headline(summary, out_dir)
 
 

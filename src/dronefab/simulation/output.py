@@ -202,6 +202,7 @@ def run_stress_test(
     folder: str | os.PathLike[str],
     options: StressTest,
     progress: Callable[[str], None] | None = None,
+    count: Callable[[int, int], None] | None = None,
 ) -> dict[str, Any]:
     """Simulate a plan, measure recovery and attribution, and write the folder.
 
@@ -215,6 +216,9 @@ def run_stress_test(
         Runs, seed, attribution runs, backend ...
     progress
         Called with the name of each stage.
+    count
+        Called with ``(done, total)`` as a stage advances: runs simulated, nodes re-simulated
+        (e.g. to draw a progress bar); the stage's name comes first through ``progress``.
 
     Returns
     -------
@@ -222,6 +226,7 @@ def run_stress_test(
         The summary written.
     """
     show = progress if progress is not None else _quiet
+    advance = count if count is not None else _uncounted
     run = functools.partial(
         simulate,
         scenario,
@@ -236,12 +241,8 @@ def run_stress_test(
     profile = risk_profile(scenario)
     runs = options.runs
     show(f"simulating {runs if isinstance(runs, int) else len(runs):,} runs")
-
-    def chunk_done(done: int, total: int) -> None:
-        show(f"simulating: {done:,} of {total:,} runs done")
-
     started = time.perf_counter()
-    result = run(runs, profile=profile, progress=chunk_done)
+    result = run(runs, profile=profile, progress=advance)
     seconds = time.perf_counter() - started
     recovery = attribution = attribution_seconds = None
     if options.attribution_runs > 0:
@@ -250,8 +251,10 @@ def run_stress_test(
         def rerun(modified: RiskProfile, indices: Sequence[int]) -> SimulationResult:
             return run(indices, profile=modified)
 
+        show(f"attribution: {options.attribution_runs:,} runs without each node's risk")
+
         def step(done: int, total: int, node: RiskNode) -> None:
-            show(f"attribution: without {node.kind} {node.id}'s risk ({done + 1}/{total})")
+            advance(done, total)
 
         counterfactuals = simulate_without_each(
             result, profile, rerun, options.attribution_runs, step
@@ -273,6 +276,10 @@ def run_stress_test(
     }
     show("writing the results")
     return write_simulation(result, folder, extra, recovery, attribution)
+
+
+def _uncounted(done: int, total: int) -> None:
+    """No progress count."""
 
 
 def _quiet(stage: str) -> None:
