@@ -76,7 +76,12 @@ out = Console()
 err = Console(stderr=True)
 
 ScenarioArg = Annotated[
-    str, typer.Argument(help="Scenario: a .yaml file, a folder of CSV tables or an .xlsx workbook.")
+    str,
+    typer.Argument(
+        help="Scenario: a .yaml file, a folder of CSV tables or an .xlsx workbook.",
+        metavar="SCENARIO",
+        show_default=False,
+    ),
 ]
 
 
