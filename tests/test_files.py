@@ -8,7 +8,8 @@ from pathlib import Path
 
 import pytest
 
-from dronefab.files import atomic_path, write_text
+from dronefab.errors import UsageError
+from dronefab.files import atomic_path, read_json, write_text
 
 
 def test_a_failed_write_leaves_the_old_file(tmp_path: Path) -> None:
@@ -32,3 +33,25 @@ def test_new_files_get_the_umask_mode_and_old_files_keep_theirs(tmp_path: Path) 
         assert stat.S_IMODE((tmp_path / "kept.csv").stat().st_mode) == 0o640
     finally:
         os.umask(previous)
+
+
+def test_a_folder_in_the_way_is_reported_under_the_name_asked_for(tmp_path: Path) -> None:
+    target = tmp_path / "report.html"
+    target.mkdir()
+    with pytest.raises(IsADirectoryError) as caught:
+        write_text(target, "x")
+    assert caught.value.filename == str(target)
+    assert list(tmp_path.iterdir()) == [target]  # no temporary file left behind
+
+
+def test_read_json_names_the_file_and_the_command(tmp_path: Path) -> None:
+    broken = tmp_path / "summary.json"
+    broken.write_text("{\n  oops", encoding="utf-8")
+    with pytest.raises(
+        UsageError, match=r"summary\.json: not valid JSON \(line 2.*'dronefab plan'"
+    ):
+        read_json(broken, "dronefab plan")
+    with pytest.raises(UsageError, match="not found; run 'dronefab plan'"):
+        read_json(tmp_path / "missing.json", "dronefab plan")
+    broken.write_text('{"a": [1, 2]}', encoding="utf-8")
+    assert read_json(broken, "dronefab plan") == {"a": [1, 2]}

@@ -7,10 +7,19 @@ is complete; a crash or Ctrl-C leaves either the old file or the new one, never 
 from __future__ import annotations
 
 import contextlib
+import errno
+import json
 import os
 import tempfile
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
+
+from dronefab.errors import UsageError
+
+# Read once: os.umask can only be read by setting it, which is not safe once threads run.
+_UMASK = os.umask(0)
+os.umask(_UMASK)
 
 
 @contextlib.contextmanager
@@ -23,15 +32,25 @@ def atomic_path(target: str | os.PathLike[str]) -> Iterator[Path]:
     ...     frame.to_csv(tmp)
     """
     target = Path(target)
+    if target.is_dir():
+        raise IsADirectoryError(errno.EISDIR, os.strerror(errno.EISDIR), str(target))
     target.parent.mkdir(parents=True, exist_ok=True)
-    handle, name = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".part", dir=target.parent)
+    try:
+        handle, name = tempfile.mkstemp(
+            prefix=f".{target.name}.", suffix=".part", dir=target.parent
+        )
+    except OSError as exc:  # name the file the user asked for, not the temporary one
+        raise type(exc)(exc.errno, exc.strerror, str(target)) from None
     os.close(handle)
     temporary = Path(name)
     try:
         yield temporary
         # mkstemp makes the file private (0600); give it the mode a plain open() would.
         temporary.chmod(_mode_for(target))
-        temporary.replace(target)
+        try:
+            temporary.replace(target)
+        except OSError as exc:
+            raise type(exc)(exc.errno, exc.strerror, str(target)) from None
     finally:
         temporary.unlink(missing_ok=True)
 
@@ -40,9 +59,7 @@ def _mode_for(target: Path) -> int:
     """The existing file's mode, or 0666 less the umask for a new one."""
     if target.exists():
         return target.stat().st_mode & 0o7777
-    umask = os.umask(0)
-    os.umask(umask)
-    return 0o666 & ~umask
+    return 0o666 & ~_UMASK
 
 
 def write_text(target: str | os.PathLike[str], text: str) -> None:
@@ -55,3 +72,49 @@ def write_bytes(target: str | os.PathLike[str], data: bytes) -> None:
     """Write bytes atomically."""
     with atomic_path(target) as temporary:
         temporary.write_bytes(data)
+
+
+def read_json(source: str | os.PathLike[str], command: str) -> Any:
+    """Read a JSON file a dronefab command wrote.
+
+    Raises
+    ------
+    dronefab.errors.UsageError
+        If it is missing or not valid JSON, naming the file, the line and the command that
+        writes it.
+    """
+    path = Path(source)
+    if not path.is_file():
+        message = f"{path}: not found; run '{command}' to write it"
+        raise UsageError(message)
+    try:
+        return json.loads(path.read_text(encoding="utf-8"))
+    except json.JSONDecodeError as exc:
+        message = (
+            f"{path}: not valid JSON (line {exc.lineno}: {exc.msg}); run '{command}' to write "
+            "it again"
+        )
+        raise UsageError(message) from None
+    except UnicodeDecodeError:
+        message = f"{path}: not UTF-8 text; run '{command}' to write it again"
+        raise UsageError(message) from None
+
+
+ID_COLUMNS = dict.fromkeys(
+    (
+        "site",
+        "item",
+        "customer",
+        "supplier",
+        "from_site",
+        "to_site",
+        "work_center",
+        "constraint",
+        "node",
+        "open_sites",
+        "closed_sites",
+    ),
+    str,
+)
+"""Columns of the output tables that hold ids: read as text (``pd.read_csv(..., dtype=...)``), so
+that an id like ``007`` comes back as written, not as the number 7."""

@@ -110,3 +110,22 @@ def test_simulate_refuses_a_plan_made_for_another_scenario(tmp_path: Path) -> No
     assert "production.csv site: not in the scenario: east-1" in result.output
     assert "Traceback" not in result.output
     assert not (tmp_path / "s").exists()
+
+
+def test_simulate_refuses_a_negative_seed_before_planning(tmp_path: Path) -> None:
+    runner = CliRunner()
+    document = yaml.safe_load(MINIMAL.read_text(encoding="utf-8"))
+    document["risks"] = {"seed": -1}
+    path = tmp_path / "negative.yaml"
+    path.write_text(yaml.safe_dump(document, sort_keys=False), encoding="utf-8")
+    result = runner.invoke(app, ["simulate", str(path), "--out", str(tmp_path / "s")])
+    assert result.exit_code != 0
+    assert "risks.seed" in result.output, result.output
+    assert "Traceback" not in result.output
+    assert not (tmp_path / "s").exists()
+    option = runner.invoke(
+        app, ["simulate", str(MINIMAL), "--seed", "-1", "--out", str(tmp_path / "o")]
+    )
+    assert option.exit_code == 2
+    assert "--seed" in option.output, option.output
+    assert not (tmp_path / "o").exists()

@@ -396,3 +396,13 @@ def test_risks_cover_strikes_alerts_suppliers_and_lanes(doc: dict[str, Any]) -> 
         ]
         assert min(sources)[1] in risks["suppliers"], part
     assert risks["lanes"]["delay_probability"] > 0
+
+
+def test_a_copy_with_new_tables_looks_up_the_new_rows() -> None:
+    scenario = load_demo()
+    first = scenario.sites[0]
+    assert scenario.site_by_id[first.id] is first  # the lookup is cached on the original
+    moved = first.model_copy(update={"distance_to_front_km": first.distance_to_front_km + 1})
+    copy = scenario.model_copy(update={"sites": [moved, *scenario.sites[1:]]})
+    assert copy.site_by_id[first.id] is moved
+    assert scenario.site_by_id[first.id] is first  # the original keeps its own

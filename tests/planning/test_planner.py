@@ -210,3 +210,57 @@ def test_integer_plan_stopped_by_the_time_limit_reports_its_gap() -> None:
     assert result.summary["time_limit"] == 2
     relaxed = plan(scenario, PlanOptions(explain=False))
     assert result.objective >= relaxed.objective - 1e-6
+
+
+def renamed(document: dict[str, Any], old: str, new: str) -> dict[str, Any]:
+    """``document`` with every id ``old`` written ``new`` (keys and values, recursively)."""
+
+    def walk(value: Any) -> Any:
+        if isinstance(value, dict):
+            return {walk(k): walk(v) for k, v in value.items()}
+        if isinstance(value, list):
+            return [walk(v) for v in value]
+        return new if value == old else value
+
+    result: dict[str, Any] = walk(document)
+    return result
+
+
+def test_ids_that_look_like_numbers_come_back_as_written(
+    scenario_from: Load, tmp_path: Path
+) -> None:
+    document = renamed(renamed(tight_document(), "motor", "007"), "frame", "0010")
+    result = plan(scenario_from(document))
+    back = read_plan(result.write(tmp_path / "plan"))
+    assert {"007", "0010"} <= set(back.purchases["item"])
+    pd.testing.assert_frame_equal(back.purchases, result.purchases, check_dtype=False)
+
+
+def test_a_damaged_summary_is_a_usage_error_naming_the_file(
+    scenario_from: Load, tmp_path: Path
+) -> None:
+    folder = plan(scenario_from(tight_document()), PlanOptions(explain=False)).write(tmp_path / "p")
+    (folder / "summary.json").write_text('{"objective": ', encoding="utf-8")
+    result = CliRunner().invoke(app, ["explain", str(folder)])
+    assert result.exit_code == 2, result.output
+    said = " ".join(result.output.split())  # rich wraps long lines
+    assert "summary.json: not valid JSON (line 1" in said and "'dronefab plan'" in said
+    assert "Traceback" not in result.output
+
+
+def test_a_plan_without_explanations_says_so_instead_of_claiming_all_on_time(
+    tmp_path: Path, write_scenario: Callable[[Scenario], Path], scenario_from: Load
+) -> None:
+    path = write_scenario(scenario_from(tight_document()))
+    runner = CliRunner()
+    result = runner.invoke(app, ["plan", str(path), "--no-explain", "--out", str(tmp_path / "p")])
+    assert result.exit_code == 0, result.output
+    assert "dronefab explain" not in result.output  # no hint to a command that cannot answer
+    explained = read_plan(tmp_path / "p")
+    full = plan(scenario_from(tight_document()))
+    assert list(explained.explanations.columns) == list(full.explanations.columns)
+    assert list(explained.station_value.columns) == list(full.station_value.columns)
+    result = runner.invoke(app, ["explain", str(tmp_path / "p")])
+    assert result.exit_code == 2
+    said = " ".join(result.output.split())
+    assert "planned with --no-explain" in said and "every unit is delivered" not in said

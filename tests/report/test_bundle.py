@@ -97,3 +97,15 @@ def test_demo_runs_every_stage_and_links_their_pages(tmp_path: Path) -> None:
     assert all((folder / p).is_file() for p in pages)
     for stage in ("stress test:", "risk:", "buffers:", "design:"):
         assert stage in result.output
+
+
+def test_nothing_is_written_for_a_wrong_plan_folder_or_a_colliding_name(
+    folders: dict[str, Path],
+) -> None:
+    out = folders["root"] / "collide" / "risk.html"
+    with pytest.raises(UsageError, match="would overwrite the time to survive and recover page"):
+        write_linked_reports(folders["plan"], out, [folders["risk"]])
+    other = folders["root"] / "noplan" / "report.html"
+    with pytest.raises(UsageError, match="not a plan folder"):
+        write_linked_reports(folders["root"] / "nothing", other, [folders["risk"]])
+    assert not out.parent.exists() and not other.parent.exists()

@@ -77,7 +77,10 @@ def print_plan_headline(summary: dict[str, Any], folder: Path) -> None:
             f"[yellow]{overload['periods']} work-center periods overloaded by "
             f"{overload['hours']:,.0f} hours in total[/] (see capacity.csv, overload_hours)"
         )
-    out.print(f"plan written to {folder}/; why units are late: dronefab explain {folder}")
+    if summary.get("explained", True):
+        out.print(f"plan written to {folder}/; why units are late: dronefab explain {folder}")
+    else:
+        out.print(f"plan written to {folder}/ (without explanations: --no-explain)")
 
 
 @app.command("report")
@@ -124,6 +127,11 @@ def explain_command(
     from dronefab.planning.explain import ranked_reasons
 
     result = read_plan(plan_dir)
+    if not result.summary.get("explained", True):
+        raise UsageError(
+            f"{plan_dir} was planned with --no-explain, so it holds no explanations; "
+            "plan again without --no-explain"
+        )
     reasons = ranked_reasons(result.explanations)
     if reasons.empty:
         out.print("[green]every unit is delivered on time[/]")

@@ -10,8 +10,10 @@ import typer
 from rich.table import Table
 
 from dronefab.cli.app import ScenarioArg, app, out, plan_or_read, stage_display
-from dronefab.errors import UsageError
 from dronefab.model.loader import load_scenario
+from dronefab.risk.buffers import DEFAULT_LONG_LEAD_DAYS, DEFAULT_PROBABILITY
+from dronefab.risk.buffers_check import DEFAULT_CHECK_RUNS
+from dronefab.risk.design import Method
 
 
 @app.command("buffers")
@@ -26,41 +28,49 @@ def buffers_command(
     ] = None,
     probability: Annotated[
         float,
-        typer.Option(help="Share of a supplier's cut-offs the buffer covers (between 0 and 1)."),
-    ] = 0.9,
+        # No min/max here: click would accept the bounds 0 and 1, which BufferOptions refuses
+        # (naming the flag), so it checks alone.
+        typer.Option(
+            help="Share of a supplier's cut-offs the buffer covers (strictly between 0 and 1).",
+        ),
+    ] = DEFAULT_PROBABILITY,
     cutoff_days: Annotated[
         float | None,
-        typer.Option(help="Cut-off length in days for every supplier, instead of the quantile."),
+        typer.Option(
+            min=0.0,
+            help="Cut-off length in days for every supplier, instead of the quantile (above 0).",
+        ),
     ] = None,
     long_lead_days: Annotated[
-        float, typer.Option(help="A part whose shortest lead time is this long is a chokepoint.")
-    ] = 56.0,
+        float,
+        typer.Option(min=0.0, help="A part whose shortest lead time is this long is a chokepoint."),
+    ] = DEFAULT_LONG_LEAD_DAYS,
     check_runs: Annotated[
         int, typer.Option(min=0, help="Simulator runs to check the buffers with (0 skips).")
-    ] = 200,
+    ] = DEFAULT_CHECK_RUNS,
     seed: Annotated[int | None, typer.Option(help="Seed (default: risks.seed, else 0).")] = None,
     chunk: Annotated[int, typer.Option(min=1, help="Runs simulated together (memory).")] = 256,
 ) -> None:
     """How much of each chokepoint part to hold per site to ride out supplier cut-offs."""
     from dronefab.risk.buffers import BufferOptions
-    from dronefab.risk.buffers_check import recommend_buffers
+    from dronefab.risk.buffers_check import buffer_recommendation
 
     options = BufferOptions(probability, cutoff_days, long_lead_days)
     loaded = load_scenario(scenario)
     seed = seed if seed is not None else (loaded.risks.seed or 0)
     with stage_display() as show:
         protected = plan_or_read(loaded, plan_dir, show)
-        summary = recommend_buffers(
+        buffers, summary = buffer_recommendation(
             loaded, protected, out_dir, options, check_runs, seed, chunk, progress=show
         )
-    print_buffers_headline(summary, out_dir)
+    print_buffers_headline(summary, buffers.table, out_dir)
 
 
-def print_buffers_headline(summary: dict[str, Any], folder: Path) -> None:
-    """Buffer units and value per part, the totals, and what the simulator check found."""
-    import pandas as pd
+def print_buffers_headline(summary: dict[str, Any], rows: Any, folder: Path) -> None:
+    """Buffer units and value per part, the totals, and what the simulator check found.
 
-    rows = pd.read_csv(folder / "buffers.csv")
+    ``rows`` is buffers.csv as a table (:attr:`dronefab.risk.buffers.Buffers.table`).
+    """
     table = Table(title="Buffer stock of chokepoint parts", title_justify="left")
     for column in ("part", "suppliers (cut-off days)", "sites", "units", "value", "holding/period"):
         table.add_column(column, justify="left" if column.startswith(("part", "sup")) else "right")
@@ -120,7 +130,7 @@ def risk_command(
 
     loaded = load_scenario(scenario)
     with stage_display() as show:
-        result = assess_risk(loaded, ttr, progress=show)
+        result = assess_risk(loaded, ttr, progress=show, count=show.count)
         write_risk(result, out_dir)
     print_risk_headline(result.table, result.summary, out_dir, top)
 
@@ -194,7 +204,7 @@ def design_command(
         ),
     ] = None,
     method: Annotated[
-        str, typer.Option(help="auto, extensive (one MIP) or benders (decomposition).")
+        Method, typer.Option(help="auto, extensive (one MIP) or benders (decomposition).")
     ] = "auto",
     max_open: Annotated[
         int | None,
@@ -213,22 +223,20 @@ def design_command(
 ) -> None:
     """Choose which candidate sites to open, weighed over sampled strike scenarios."""
     from dronefab.report.design_page import write_curve_html
-    from dronefab.risk.design import METHODS, DesignOptions, design
+    from dronefab.risk.design import DesignOptions, design
 
-    if method not in METHODS:
-        raise UsageError(f"--method must be one of {', '.join(METHODS)}, got '{method}'")
-    loaded = load_scenario(scenario)
     options = DesignOptions(
         scenarios=scenarios,
         seed=seed,
         time_limit=time_limit,
         gap=gap,
         bucket_days=bucket_days,
-        method=method,  # checked against METHODS above
+        method=method,
         max_open=max_open,
         budgets=tuple(budget or ()),
         curve=not no_curve,
     )
+    loaded = load_scenario(scenario)
     with stage_display() as show:
         result = design(loaded, options, progress=show)
         result.write(out_dir)

@@ -36,7 +36,9 @@ def simulate_command(
     days: Annotated[
         int | None, typer.Option(min=1, help="Days to simulate (default: the horizon).")
     ] = None,
-    seed: Annotated[int | None, typer.Option(help="Seed (default: risks.seed, else 0).")] = None,
+    seed: Annotated[
+        int | None, typer.Option(min=0, help="Seed (default: risks.seed, else 0).")
+    ] = None,
     chunk: Annotated[int, typer.Option(min=1, help="Runs simulated together (memory).")] = 256,
     backend: Annotated[
         str,

@@ -186,7 +186,8 @@ def error_message(error: ErrorDetails, model: type[BaseModel]) -> str:
     error
         One entry of ``ValidationError.errors()``.
     model
-        The model that was validated (to list valid keys for an unknown key).
+        The model that was validated (to describe a missing field). Unknown keys are phrased
+        by :func:`phrase_errors`, which knows the keys already written.
     """
     kind = error["type"]
     ctx = error.get("ctx", {})
@@ -195,11 +196,6 @@ def error_message(error: ErrorDetails, model: type[BaseModel]) -> str:
     if kind == "missing":
         description = _description(model, loc)
         return f"is required: {as_clause(description)}" if description else "is required"
-    if kind == "extra_forbidden":
-        holder = _model_at(model, loc[:-1]) or model
-        names = field_names(holder)
-        hint = did_you_mean(str(loc[-1]), names) or f"; expected one of: {_join(names)}"
-        return f"unknown key '{loc[-1]}'{hint}"
     if kind == "greater_than":
         bound = ctx.get("gt")
         if bound == 0:

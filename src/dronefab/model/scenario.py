@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from datetime import date
 from functools import cached_property
+from typing import Any, Self
 
 import numpy as np
 from pydantic import BaseModel, ConfigDict, Field
@@ -50,6 +52,18 @@ class Scenario(BaseModel):
     lanes: list[Lane] = Field(default_factory=list)
     demand: list[Demand] = Field(default_factory=list)
     risks: Risks = Field(default_factory=Risks)
+
+    def model_copy(self, *, update: Mapping[str, Any] | None = None, deep: bool = False) -> Self:
+        """A copy with ``update`` applied, whose lookups (``item_by_id`` ...) are recomputed.
+
+        pydantic copies the instance's ``__dict__``, where the cached lookups live; kept, they
+        would still describe the old items and sites.
+        """
+        copy = super().model_copy(update=update, deep=deep)
+        for name, value in vars(Scenario).items():
+            if isinstance(value, cached_property):
+                copy.__dict__.pop(name, None)
+        return copy
 
     # -- lookups -----------------------------------------------------------------------------
     @cached_property

@@ -382,7 +382,7 @@ class LaneRisk(Row):
 class Risks(Row):
     """What can go wrong; used by simulation and resilience analysis, ignored by the planner."""
 
-    seed: Whole | None = field("Default random seed.", None)
+    seed: Whole | None = field("Default random seed.", None, ge=0)
     strike_rate_by_distance: list[StrikeBand] = field(
         "Strike rate bands; the first band whose max_km covers a site applies.",
         default_factory=list,

@@ -19,10 +19,12 @@ from typing import Any
 import pandas as pd
 
 from dronefab.errors import UsageError
-from dronefab.files import write_text
+from dronefab.files import ID_COLUMNS, read_json, write_text
 from dronefab.model.scenario import Scenario
 from dronefab.planning import tables
+from dronefab.planning.explain import COLUMNS as EXPLANATION_COLUMNS
 from dronefab.planning.explain import explain
+from dronefab.planning.marginal import COLUMNS as STATION_COLUMNS
 from dronefab.planning.marginal import station_values
 from dronefab.planning.model import ModelSettings, build_model, do_nothing_solution
 from dronefab.planning.network import Network
@@ -138,10 +140,10 @@ def read_plan(folder: str | os.PathLike[str]) -> Plan:
             message = f"{source} is missing {name}.csv; run 'dronefab plan' again"
             raise UsageError(message)
         try:
-            frames[name] = pd.read_csv(file)
+            frames[name] = pd.read_csv(file, dtype=ID_COLUMNS)
         except pd.errors.EmptyDataError:
             frames[name] = pd.DataFrame()
-    summary = json.loads(summary_file.read_text(encoding="utf-8"))
+    summary = read_json(summary_file, "dronefab plan")
     return Plan(**frames, summary=summary)
 
 
@@ -149,11 +151,14 @@ CHOKEPOINT_LEAD_TIME_DAYS = 56
 DEFAULT_MIP_TIME_LIMIT = 300.0
 
 
-def chokepoint_items(scenario: Scenario) -> list[str]:
+def chokepoint_items(
+    scenario: Scenario, long_lead_days: float = CHOKEPOINT_LEAD_TIME_DAYS
+) -> list[str]:
     """Purchased items that can choke output: long lead time, capped or disruption-prone supply.
 
-    A part is a chokepoint when its shortest lead time is at least 8 weeks or when a supplier of
-    it has a disruption profile in ``risks`` (export controls, a factory at risk).
+    A part is a chokepoint when its shortest lead time is at least ``long_lead_days`` (default
+    8 weeks) or when a supplier of it has a disruption profile in ``risks`` (export controls, a
+    factory at risk).
     """
     out = []
     disrupted = set(scenario.risks.suppliers)
@@ -163,7 +168,7 @@ def chokepoint_items(scenario: Scenario) -> list[str]:
         offers = [(u.id, s) for u in scenario.suppliers for s in u.supplies if s.item == item.id]
         if not offers:
             continue
-        long_lead = min(s.lead_time_days for _, s in offers) >= CHOKEPOINT_LEAD_TIME_DAYS
+        long_lead = min(s.lead_time_days for _, s in offers) >= long_lead_days
         exposed = any(u in disrupted for u, _ in offers)
         if long_lead or exposed:
             out.append(item.id)
@@ -279,10 +284,10 @@ def plan(
         frames["explanations"] = explain(model, values, solution.row_dual, time_limit)
         frames["station_value"] = station_values(model, solution, options.exact_station_values)
     else:
-        frames["explanations"] = pd.DataFrame(
-            columns=["customer", "item", "due_period", "quantity", "reason", "detail"]
-        )
-        frames["station_value"] = pd.DataFrame(columns=["site", "work_center", "estimated_saving"])
+        # The same columns as explained plans, so readers need no special case; summary.json's
+        # "explained" says the tables are empty because nothing was explained.
+        frames["explanations"] = pd.DataFrame(columns=EXPLANATION_COLUMNS)
+        frames["station_value"] = pd.DataFrame(columns=STATION_COLUMNS)
     explain_seconds = time.perf_counter() - explain_started
     costs = tables.cost_breakdown(model, values)
     units = tables.fill_rates(frames["backlog"], network.customers)
@@ -296,6 +301,7 @@ def plan(
         "status": solution.status,
         "mode": "integer" if options.integer else "continuous",
         "unconstrained": options.unconstrained,
+        "explained": options.explain,
         "mip_gap": solution.mip_gap,
         "time_limit": time_limit,
         "build_seconds": build_seconds,

@@ -84,7 +84,6 @@ _FAILURES = {
 def solve(
     lp: LinearProgram,
     time_limit: float | None = None,
-    threads: int | None = None,
     need_duals: bool = True,
     start: Float | None = None,
 ) -> Solution:
@@ -96,8 +95,6 @@ def solve(
         The program.
     time_limit
         Seconds the solver may take.
-    threads
-        Solver threads (HiGHS's default when None).
     need_duals
         False skips the crossover to a vertex after the interior-point solve (the solution is
         still optimal; its duals are interior ones).
@@ -113,8 +110,6 @@ def solve(
     highs.setOptionValue("output_flag", False)
     if time_limit is not None:
         highs.setOptionValue("time_limit", float(time_limit))
-    if threads is not None:
-        highs.setOptionValue("threads", int(threads))
     if not lp.is_mip:
         # Interior point with crossover: on networks of 30+ sites it is ~10x faster than dual
         # simplex here, and crossover still ends on a vertex, so duals are those of a basis.

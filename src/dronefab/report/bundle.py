@@ -18,10 +18,12 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from dronefab.errors import UsageError
+from dronefab.files import write_text
+from dronefab.planning.plan import read_plan
 from dronefab.report.buffers_page import write_buffers_report
 from dronefab.report.compare_page import write_compare_report
 from dronefab.report.design_page import write_design_report
-from dronefab.report.plan_report import write_plan_report
+from dronefab.report.plan_report import render_plan_report, write_plan_report
 from dronefab.report.risk_page import write_risk_report
 from dronefab.report.simulation_page import write_simulation_report
 
@@ -100,9 +102,11 @@ def write_linked_reports(
     Raises
     ------
     dronefab.errors.UsageError
-        If a folder is not an analysis, or two are of the same kind (their pages would collide).
+        If the plan folder is not one, a folder is not an analysis, two are of the same kind, or
+        the report would overwrite an analysis page (their pages would collide).
     """
     target = Path(out_html)
+    plan = read_plan(plan_dir)  # before any page is written: a wrong plan folder writes nothing
     kinds: dict[str, tuple[Analysis, Path]] = {}
     for folder in analyses:
         analysis = analysis_of(folder)
@@ -117,8 +121,15 @@ def write_linked_reports(
             )
             raise UsageError(message)
         kinds[analysis.page] = (analysis, Path(folder))
+    if target.name in kinds:
+        message = (
+            f"{target}: the plan report would overwrite the {kinds[target.name][0].label.lower()} "
+            f"page written beside it; name the report otherwise (e.g. report.html)"
+        )
+        raise UsageError(message)
     pages = [
         analysis.write(folder, target.parent / analysis.page) for analysis, folder in kinds.values()
     ]
     links = [(analysis.label, analysis.page) for analysis, _ in kinds.values()]
-    return [write_plan_report(plan_dir, target, links), *pages]
+    write_text(target, render_plan_report(plan, links))
+    return [target, *pages]

@@ -10,7 +10,6 @@ units per run by customer (boxes), and on-time fill rates per run (boxes).
 
 from __future__ import annotations
 
-import json
 import math
 import os
 from pathlib import Path
@@ -23,7 +22,7 @@ from plotly.offline import get_plotlyjs
 from plotly.subplots import make_subplots
 
 from dronefab.errors import UsageError
-from dronefab.files import write_text
+from dronefab.files import read_json, write_text
 from dronefab.report.figures import SITE_COLOURS, style_figure
 from dronefab.report.html import page, percent, section, table, units
 from dronefab.report.sections import figure_html
@@ -74,7 +73,7 @@ def render_compare_report(compare_dir: str | os.PathLike[str]) -> str:
     if missing:
         message = f"{compare_dir} is not a comparison folder: {', '.join(missing)} missing"
         raise UsageError(message)
-    summary: dict[str, Any] = json.loads((folder / "compare.json").read_text(encoding="utf-8"))
+    summary: dict[str, Any] = read_json(folder / "compare.json", "dronefab simulate --compare")
     names = [v["name"] for v in summary["variants"]]
     for name in names:
         if not (folder / name / "runs.csv").is_file():

@@ -226,12 +226,7 @@ def late_section(plan: Plan, horizon: Horizon) -> str:
                 "why.</p>"
             )
         return section("late", "Why units are late", lead, text)
-    explanations = explanations.assign(
-        constraint=explanations.get("constraint", pd.Series("", index=explanations.index))
-        .fillna("")
-        .astype(str),
-        never_delivered=explanations.get("never_delivered", 0.0),
-    )
+    explanations = explanations.assign(constraint=explanations["constraint"].fillna("").astype(str))
     reasons = ranked_reasons(explanations)
     spans = explanations.groupby(["reason", "constraint"]).agg(
         first=("due_period", "min"),

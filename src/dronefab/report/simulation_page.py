@@ -12,7 +12,6 @@ recover after a strike. Everything comes from the folder written by ``dronefab s
 
 from __future__ import annotations
 
-import json
 import math
 import os
 from collections.abc import Callable, Sequence
@@ -28,7 +27,7 @@ from plotly.offline import get_plotlyjs
 from plotly.subplots import make_subplots
 
 from dronefab.errors import UsageError
-from dronefab.files import write_text
+from dronefab.files import read_json, write_text
 from dronefab.report.figures import (
     DELIVERED_COLOUR,
     DEMAND_COLOUR,
@@ -98,7 +97,7 @@ def read_simulation(folder: str | os.PathLike[str]) -> SimulationFolder:
 
     return SimulationFolder(
         folder=path,
-        summary=json.loads((path / "summary.json").read_text(encoding="utf-8")),
+        summary=read_json(path / "summary.json", "dronefab simulate"),
         runs=pd.read_csv(path / "runs.csv", dtype=text),
         sites=pd.read_csv(path / "sites.csv", dtype=text),
         periods=pd.read_csv(path / "periods.csv", dtype=text),

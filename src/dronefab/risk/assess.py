@@ -31,14 +31,14 @@ import numpy as np
 import pandas as pd
 
 from dronefab.errors import UsageError
-from dronefab.files import write_text
+from dronefab.files import read_json, write_text
 from dronefab.model.scenario import Scenario
 from dronefab.planning.lp import Float
 from dronefab.risk.fluid import FluidModel
 from dronefab.risk.nodes import network_nodes, recovery_days
 from dronefab.risk.rates import StagedNetwork
 from dronefab.risk.recover import TIE_BREAK, loss_over, lost_unit_value
-from dronefab.risk.survive import sustainable_shortfall, sustains, time_until_short
+from dronefab.risk.survive import sustainable_shortfall, time_to_survive
 
 COLUMNS = ("node", "kind", "tts_days", "ttr_days", "lost_units", "impact", "rei")
 """Columns of ``risk.csv``, in order."""
@@ -81,6 +81,7 @@ def assess_risk(
     scenario: Scenario,
     ttr_days: float | None = None,
     progress: Callable[[str], None] = _quiet,
+    count: Callable[[int, int], None] | None = None,
 ) -> RiskAssessment:
     """Time to survive, time to recover, impact and risk exposure index of every node.
 
@@ -92,6 +93,8 @@ def assess_risk(
         Days of outage for every node, replacing the ones taken from ``risks``.
     progress
         Called with the name of each stage as it starts (for a progress display).
+    count
+        Called with (nodes done, nodes in all) as the nodes are assessed.
 
     Raises
     ------
@@ -108,10 +111,12 @@ def assess_risk(
     nodes = network_nodes(network)
     rows: list[dict[str, Any]] = []
     sources: dict[str, dict[str, Any]] = {}
-    for number, node in enumerate(nodes, start=1):
-        progress(f"node {number} of {len(nodes)}: {node.name}")
+    progress(f"assessing {len(nodes)} nodes")
+    for done, node in enumerate(nodes):
+        if count is not None:
+            count(done, len(nodes))
         ttr, source = recovery_days(network, node, ttr_days)
-        tts = math.inf if sustains(models.steady, node) else time_until_short(models.survive, node)
+        tts = time_to_survive(models.survive, node, models.steady)
         # Demand met in full for longer than the outage lasts: nothing is lost.
         lost, impact = loss_over(models.recover, node, ttr) if tts < ttr else (0.0, 0.0)
         rows.append(
@@ -125,6 +130,8 @@ def assess_risk(
             }
         )
         sources[node.name] = {"days": ttr, "source": source}
+    if count is not None:
+        count(len(nodes), len(nodes))
     table = ranked(pd.DataFrame(rows, columns=list(COLUMNS[:-1])).round(DECIMALS))
     summary = {
         "scenario": scenario.name,
@@ -266,5 +273,5 @@ def read_risk(folder: str | os.PathLike[str]) -> RiskAssessment:
         message = f"{file} has a value that is not a number: {exc}"
         raise UsageError(message) from None
     summary_file = source / "summary.json"
-    summary = json.loads(summary_file.read_text(encoding="utf-8")) if summary_file.is_file() else {}
+    summary = read_json(summary_file, "dronefab risk") if summary_file.is_file() else {}
     return RiskAssessment(table, summary)

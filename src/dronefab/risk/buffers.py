@@ -54,12 +54,12 @@ import pandas as pd
 from scipy import special
 
 from dronefab.errors import UsageError
-from dronefab.files import write_text
+from dronefab.files import read_json, write_text
 from dronefab.model import timeline
 from dronefab.model.scenario import Scenario
 from dronefab.model.schema import Site
 from dronefab.model.timeline import FloatArray
-from dronefab.planning.plan import Plan
+from dronefab.planning.plan import CHOKEPOINT_LEAD_TIME_DAYS, Plan, chokepoint_items
 from dronefab.simulation.disruptions import lognormal_params
 
 COLUMNS = (
@@ -75,7 +75,7 @@ COLUMNS = (
 """Columns of buffers.csv, in order."""
 
 DEFAULT_PROBABILITY = 0.9
-DEFAULT_LONG_LEAD_DAYS = 56.0
+DEFAULT_LONG_LEAD_DAYS = float(CHOKEPOINT_LEAD_TIME_DAYS)
 DISRUPTION = "disruption profile"
 LONG_LEAD = "long lead time"
 ROUNDING = 1e-6
@@ -118,12 +118,18 @@ class BufferOptions:
         problems = []
         if not 0.0 < self.probability < 1.0:
             problems.append(
-                f"probability must lie strictly between 0 and 1, got {self.probability:g}"
+                f"--probability: probability must lie strictly between 0 and 1, "
+                f"got {self.probability:g}"
             )
         if self.cutoff_days is not None and not 0.0 < self.cutoff_days < math.inf:
-            problems.append(f"cutoff_days must be a positive number, got {self.cutoff_days:g}")
+            problems.append(
+                f"--cutoff-days: cutoff_days must be a positive number, got {self.cutoff_days:g}"
+            )
         if not 0.0 <= self.long_lead_days < math.inf:
-            problems.append(f"long_lead_days must not be negative, got {self.long_lead_days:g}")
+            problems.append(
+                "--long-lead-days: long_lead_days must not be negative, "
+                f"got {self.long_lead_days:g}"
+            )
         if problems:
             message = "; ".join(problems)
             raise UsageError(message)
@@ -200,12 +206,9 @@ def at_risk_suppliers(scenario: Scenario, options: BufferOptions) -> list[Cutoff
     """
     profiles = scenario.risks.suppliers
     out = []
-    for item in sorted(scenario.items, key=lambda i: i.id):
-        if item.kind != "purchased":
-            continue
-        offers = [(u, s) for u in scenario.suppliers for s in u.supplies if s.item == item.id]
-        if not offers:
-            continue
+    for item in sorted(chokepoint_items(scenario, options.long_lead_days)):
+        offers = [(u, s) for u in scenario.suppliers for s in u.supplies if s.item == item]
+        # Which suppliers are at risk depends on why the part is a chokepoint.
         long_lead = min(s.lead_time_days for _, s in offers) >= options.long_lead_days
         for supplier, supply in sorted(offers, key=lambda offer: offer[0].id):
             profile = profiles.get(supplier.id)
@@ -219,7 +222,7 @@ def at_risk_suppliers(scenario: Scenario, options: BufferOptions) -> list[Cutoff
             window = _whole_days(length)
             out.append(
                 Cutoff(
-                    item=item.id,
+                    item=item,
                     supplier=supplier.id,
                     reason=DISRUPTION if profile is not None else LONG_LEAD,
                     length_days=length,
@@ -421,13 +424,10 @@ class Requirement:
         ``B``, before rounding.
     by_supplier
         ``B`` split between the suppliers by what each holds back on the binding day.
-    binding_day
-        The day (0-based) where the shortfall is largest; -1 when none.
     """
 
     units: float
     by_supplier: dict[str, float]
-    binding_day: int
 
 
 def held_back(deliveries: FloatArray, window: int) -> FloatArray:
@@ -453,15 +453,15 @@ def required_stock(part: PartAtSite, windows: Mapping[str, int]) -> Requirement:
         if supplier in part.deliveries
     }
     if not held:
-        return Requirement(0.0, {}, -1)
+        return Requirement(0.0, {})
     total = np.sum(list(held.values()), axis=0)
     shortfall = total - np.maximum(part.spare, 0.0)
     day = int(np.argmax(shortfall))
     units = float(shortfall[day])
     if units <= 0:
-        return Requirement(0.0, dict.fromkeys(held, 0.0), -1)
+        return Requirement(0.0, dict.fromkeys(held, 0.0))
     split = {supplier: units * float(h[day] / total[day]) for supplier, h in held.items()}
-    return Requirement(units, split, day)
+    return Requirement(units, split)
 
 
 @dataclass(frozen=True)
@@ -613,6 +613,6 @@ def read_buffers(folder: str | os.PathLike[str]) -> tuple[dict[str, Any], pd.Dat
         if not (source / name).is_file():
             message = f"{source} has no {name}; run 'dronefab buffers' first"
             raise UsageError(message)
-    summary = json.loads((source / "buffers.json").read_text(encoding="utf-8"))
+    summary = read_json(source / "buffers.json", "dronefab buffers")
     table = pd.read_csv(source / "buffers.csv", dtype={"item": str, "supplier": str, "site": str})
     return summary, table

@@ -66,7 +66,8 @@ def outages_only(scenario: Scenario) -> RiskProfile:
 def with_stock(scenario: Scenario, extra: Mapping[tuple[str, str], float]) -> Scenario:
     """The scenario with ``extra`` units per (site, item) added to the sites' opening stock.
 
-    Built anew rather than copied, so that cached lookups (``site_by_id``) see the new sites.
+    ``Scenario.model_copy`` recomputes the cached lookups (``site_by_id``), so they see the new
+    sites.
     """
     sites = []
     for site in scenario.sites:
@@ -75,8 +76,7 @@ def with_stock(scenario: Scenario, extra: Mapping[tuple[str, str], float]) -> Sc
             if where == site.id and units > 0:
                 stock[item] = stock.get(item, 0.0) + units
         sites.append(site.model_copy(update={"initial_inventory": stock}))
-    fields = {name: getattr(scenario, name) for name in type(scenario).model_fields}
-    return type(scenario)(**{**fields, "sites": sites})
+    return scenario.model_copy(update={"sites": sites})
 
 
 def longest_outages(
@@ -332,6 +332,15 @@ def check_buffers(
 
 
 def recommend_buffers(
+    scenario: Scenario, plan: Plan, folder: str | os.PathLike[str], **settings: Any
+) -> dict[str, Any]:
+    """What buffers.json holds, after :func:`buffer_recommendation` has sized, checked and
+    written the buffers (``settings``: its ``options``, ``check_runs``, ``seed``, ``chunk`` and
+    ``progress``)."""
+    return buffer_recommendation(scenario, plan, folder, **settings)[1]
+
+
+def buffer_recommendation(
     scenario: Scenario,
     plan: Plan,
     folder: str | os.PathLike[str],
@@ -340,7 +349,7 @@ def recommend_buffers(
     seed: int = 0,
     chunk: int = 256,
     progress: Callable[[str], None] = _quiet,
-) -> dict[str, Any]:
+) -> tuple[Buffers, dict[str, Any]]:
     """Size the buffers of a plan, check them in the simulator and write buffers.csv and
     buffers.json into ``folder``.
 
@@ -361,8 +370,8 @@ def recommend_buffers(
 
     Returns
     -------
-    dict
-        What buffers.json holds.
+    tuple of Buffers and dict
+        The buffers (their table is buffers.csv) and what buffers.json holds.
     """
     progress("sizing the buffers")
     buffers = size_buffers(scenario, plan, options)
@@ -371,4 +380,4 @@ def recommend_buffers(
         check = check_buffers(scenario, plan, buffers, check_runs, seed, chunk, progress).as_dict()
     extra = {"scenario": scenario.name, "periods": scenario.horizon.periods, "check": check}
     write_buffers(buffers, folder, extra)
-    return {**buffers.summary(), **extra}
+    return buffers, {**buffers.summary(), **extra}

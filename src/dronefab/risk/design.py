@@ -36,7 +36,7 @@ import numpy as np
 import pandas as pd
 
 from dronefab.errors import UsageError
-from dronefab.files import write_text
+from dronefab.files import ID_COLUMNS, read_json, write_text
 from dronefab.model.scenario import Scenario
 from dronefab.planning.lp import Float
 from dronefab.risk.design_model import (
@@ -314,8 +314,8 @@ def read_design(folder: str | os.PathLike[str]) -> tuple[dict[str, Any], dict[st
         if not file.is_file():
             message = f"{source} is missing {name}.csv; run 'dronefab design' again"
             raise UsageError(message)
-        frames[name] = pd.read_csv(file)
-    return json.loads(summary_file.read_text(encoding="utf-8")), frames
+        frames[name] = pd.read_csv(file, dtype=ID_COLUMNS)
+    return read_json(summary_file, "dronefab design"), frames
 
 
 def _curve_limits(

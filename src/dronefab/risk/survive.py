@@ -49,7 +49,9 @@ def _window(full: Float, stage: int) -> Float:
     return lengths
 
 
-def time_to_survive(model: FluidModel, node: Node | None) -> float:
+def time_to_survive(
+    model: FluidModel, node: Node | None, steady: FluidModel | None = None
+) -> float:
     """The time to survive of the network with ``node`` down, in days (``inf``: unbounded).
 
     Parameters
@@ -58,8 +60,13 @@ def time_to_survive(model: FluidModel, node: Node | None) -> float:
         The fluid LP of the network.
     node
         The node that stops, or None for the intact network.
+    steady
+        The LP that asks whether the surviving rates alone meet demand (:func:`sustains`);
+        default ``model``. A separate one-stage model of the same network answers the same and
+        warm-starts from its own, similar questions.
     """
-    return math.inf if sustains(model, node) else time_until_short(model, node)
+    sustained = sustains(model if steady is None else steady, node)
+    return math.inf if sustained else time_until_short(model, node)
 
 
 def time_until_short(model: FluidModel, node: Node | None) -> float:

@@ -17,6 +17,7 @@ from dronefab.model.timeline import FloatArray
 from dronefab.simulation.disruptions import (
     RiskProfile,
     Stream,
+    lane_delay_days,
     run_generator,
     sample_alerts,
     sample_strikes,
@@ -67,7 +68,7 @@ def lane_offsets(
     for i, run in enumerate(runs):
         run_generator(seed, run, Stream.LANES).random(out=uniform)
         delayed = np.flatnonzero(uniform < p)
-        delays = -mean * np.log1p(-uniform[delayed] / p)  # as sample_lane_delays
+        delays = lane_delay_days(uniform[delayed], p, mean)
         offset[i].reshape(-1)[delayed] += np.minimum(np.ceil(delays), days + 1).astype(np.int16)
     return offset
 

@@ -206,8 +206,8 @@ def attribution_table(counterfactuals: Counterfactuals) -> pd.DataFrame:
     rows = []
     for node in counterfactuals.nodes:
         units, on_time = counterfactuals.units_gained(node)
-        units_low, units_high = _interval(units)
-        on_time_low, on_time_high = _interval(on_time)
+        units_low, units_high = mean_interval(units)
+        on_time_low, on_time_high = mean_interval(on_time)
         rows.append(
             {
                 "node": node.id,
@@ -226,8 +226,19 @@ def attribution_table(counterfactuals: Counterfactuals) -> pd.DataFrame:
     return frame.sort_values("units_lost_mean", ascending=False, kind="stable", ignore_index=True)
 
 
-def _interval(values: FloatArray) -> tuple[float, float]:
-    """Mean plus or minus 1.96 standard errors; NaN for fewer than two values."""
+def mean_interval(values: FloatArray) -> tuple[float, float]:
+    """The 95 % interval of the mean of independent per-run values.
+
+    Parameters
+    ----------
+    values
+        ``(run,)`` one value per run (e.g. paired differences).
+
+    Returns
+    -------
+    tuple of float
+        Mean minus and plus 1.96 standard errors; NaN for fewer than two values.
+    """
     if values.size < 2:
         return math.nan, math.nan
     half = Z95 * float(values.std(ddof=1)) / math.sqrt(values.size)

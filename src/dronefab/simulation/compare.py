@@ -27,11 +27,11 @@ import numpy as np
 import pandas as pd
 
 from dronefab.errors import Problem, ScenarioError, UsageError
-from dronefab.files import write_text
+from dronefab.files import read_json, write_text
 from dronefab.model.loader import validate_scenario
 from dronefab.model.scenario import Scenario
 from dronefab.planning.plan import PlanOptions, plan
-from dronefab.simulation.attribution import Z95
+from dronefab.simulation.attribution import mean_interval
 from dronefab.simulation.output import StressTest, run_stress_test, spread
 
 COLUMNS = (
@@ -158,7 +158,8 @@ def run_comparison(
         run_stress_test(
             variant.scenario, made, target / variant.name, options, _prefixed(show, label)
         )
-    table = compare_table(target, [v.name for v in variants])
+    folders = read_variant_folders(target, [v.name for v in variants])
+    table = compare_table(folders)
     write_text(target / "compare.csv", table.to_csv(index=False, float_format="%.10g"))
     runs = options.runs
     summary = {
@@ -169,7 +170,7 @@ def run_comparison(
                 "name": v.name,
                 "scenario": v.path,
                 "same_sites_and_suppliers_as_first": _same_nodes(v.scenario, variants[0].scenario),
-                "total": _total(target, v.name, variants[0].name),
+                "total": _total(folders[v.name], folders[variants[0].name]),
             }
             for v in variants
         ],
@@ -213,22 +214,43 @@ def read_summary(folder: Path) -> dict[str, Any]:
     if not path.is_file():
         message = f"{folder} is not a simulation folder (no summary.json)"
         raise UsageError(message)
-    summary: dict[str, Any] = json.loads(path.read_text(encoding="utf-8"))
+    summary: dict[str, Any] = read_json(path, "dronefab simulate")
     return summary
 
 
-def compare_table(folder: Path, names: Sequence[str]) -> pd.DataFrame:
+@dataclass(frozen=True, eq=False)
+class VariantFolder:
+    """A variant's simulation folder, read once: its ``summary.json`` and :func:`per_run` table."""
+
+    summary: dict[str, Any]
+    runs: pd.DataFrame
+
+
+def read_variant_folders(folder: Path, names: Sequence[str]) -> dict[str, VariantFolder]:
+    """Every variant's summary and per-run table, by name in the order given.
+
+    Raises
+    ------
+    UsageError
+        If a variant's folder has no summary.json.
+    """
+    return {
+        name: VariantFolder(read_summary(folder / name), per_run(folder / name)) for name in names
+    }
+
+
+def compare_table(folders: dict[str, VariantFolder]) -> pd.DataFrame:
     """compare.csv from the variants' folders: one row per variant and customer.
 
+    ``folders`` is from :func:`read_variant_folders`, the first variant first.
     ``delivered_vs_first_*`` is the mean and 95 % interval over runs of the variant's delivered
     units minus the first variant's in the same run (NaN for a customer the first lacks).
     """
-    first = per_run(folder / names[0])
+    first = next(iter(folders.values())).runs
     rows = []
-    for name in names:
-        summary = read_summary(folder / name)
-        runs = per_run(folder / name)
-        for customer, figures in summary["customers"].items():
+    for name, variant in folders.items():
+        runs = variant.runs
+        for customer, figures in variant.summary["customers"].items():
             mine = runs[runs["customer"] == customer].set_index("run")
             theirs = first[first["customer"] == customer].set_index("run")
             difference = _paired(mine["delivered"], theirs["delivered"])
@@ -254,19 +276,17 @@ def _paired(mine: pd.Series, first: pd.Series) -> dict[str, float]:
     both = mine.index.intersection(first.index)
     difference = (mine.loc[both] - first.loc[both]).to_numpy(dtype=float)
     mean = float(difference.mean()) if difference.size else math.nan
-    if difference.size < 2:
-        return {"mean": mean, "ci_low": math.nan, "ci_high": math.nan}
-    half = Z95 * float(difference.std(ddof=1)) / math.sqrt(difference.size)
-    return {"mean": mean, "ci_low": mean - half, "ci_high": mean + half}
+    low, high = mean_interval(difference)
+    return {"mean": mean, "ci_low": low, "ci_high": high}
 
 
-def _total(folder: Path, name: str, first: str) -> dict[str, Any]:
+def _total(variant: VariantFolder, first: VariantFolder) -> dict[str, Any]:
     """All customers together: planned and delivered units, the on-time fill rate and the
     paired difference with the first variant."""
-    summary = read_summary(folder / name)
+    summary = variant.summary
     demand = sum(float(c["demand"]) for c in summary["customers"].values())
-    totals = per_run(folder / name).groupby("run")[["delivered", "on_time"]].sum()
-    baseline = per_run(folder / first).groupby("run")["delivered"].sum()
+    totals = variant.runs.groupby("run")[["delivered", "on_time"]].sum()
+    baseline = first.runs.groupby("run")["delivered"].sum()
     fill = totals["on_time"].to_numpy() / demand if demand > 0 else np.ones(len(totals))
     return {
         "demand": demand,

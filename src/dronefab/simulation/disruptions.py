@@ -539,11 +539,31 @@ def sample_lane_delays(
     uniform = np.empty((len(generators), shipments))
     for i, rng in enumerate(generators):
         rng.random(out=uniform[i])
-    p = profile.lane_delay_probability
-    delays = np.zeros_like(uniform)
+    return lane_delay_days(uniform, profile.lane_delay_probability, profile.lane_delay_mean)
+
+
+def lane_delay_days(uniform: FloatArray, p: float, mean: float) -> FloatArray:
+    """The delays of shipments drawn uniforms ``uniform``, as :func:`sample_lane_delays` says.
+
+    Parameters
+    ----------
+    uniform
+        Uniforms on ``[0, 1)``, any shape.
+    p
+        The probability that a shipment is delayed.
+    mean
+        The mean delay of a delayed shipment, in days.
+
+    Returns
+    -------
+    numpy.ndarray
+        Days, continuous, of ``uniform``'s shape: ``-mean * ln(1 - U / p)`` where ``U < p``,
+        else 0.
+    """
+    delays = np.zeros(uniform.shape)
     if p > 0:
         delayed = uniform < p
-        delays[delayed] = -profile.lane_delay_mean * np.log1p(-uniform[delayed] / p)
+        delays[delayed] = -mean * np.log1p(-uniform[delayed] / p)
     return delays
 
 

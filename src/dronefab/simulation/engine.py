@@ -118,7 +118,6 @@ class _Block:
         loss: float,
         net: kernel.Network | None = None,
     ) -> None:
-        self.draws = draws
         self.net = kernel.network(inputs, loss) if net is None else net
         self.kernel_draws = kernel.Draws(
             down=draws.down,

@@ -86,8 +86,6 @@ class SimulationInputs:
         ``(site, wc)`` ``hours_per_day``.
     wc_rate
         ``(site, pday, wc)`` planned used hours per plan day, ``used_hours w_j / W_t``.
-    wc_cum
-        ``(site, pday, wc)`` planned hours before each plan day (index ``T P``: all).
     day_factor
         ``(day, site)`` ``ramp(t(d)) * open(d) * days_per_week / 7``.
     flow_site, flow_lead_days
@@ -110,8 +108,8 @@ class SimulationInputs:
         leaving on the day it is due (lead time 0, no delay) is usable by its receiver that day:
         level 0 first. Sites are ordered senders first (:func:`senders_first`); a site's level
         is one more than that of its same-day senders placed before it.
-    slot_site, slot_item
-        ``(slot,)`` site index and item id.
+    slot_site
+        ``(slot,)`` site index.
     slot_opening
         ``(slot,)`` opening stock.
     slot_use
@@ -120,8 +118,8 @@ class SimulationInputs:
         ``(slot, pday)`` planned use before each plan day (index ``T P``: all).
     slot_need
         ``(day, slot)`` planned use up to plan time ``d + 1``.
-    made_site, made_item
-        ``(made,)`` site index and item id.
+    made_site
+        ``(made,)`` site index.
     made_level, made_change
         ``(made, pday)`` planned inventory at the start of each plan day (index 0 the opening
         stock, index ``T P`` the end of the horizon) and its change per plan day: between period
@@ -147,7 +145,6 @@ class SimulationInputs:
     wc_capacity: FloatArray
     wc_hours: FloatArray
     wc_rate: FloatArray
-    wc_cum: FloatArray
     day_factor: FloatArray
     flow_site: IntArray
     flow_lead_days: IntArray
@@ -159,13 +156,11 @@ class SimulationInputs:
     shipments: int
     site_level: IntArray
     slot_site: IntArray
-    slot_item: tuple[str, ...]
     slot_opening: FloatArray
     slot_use: FloatArray
     slot_cum: FloatArray
     slot_need: FloatArray
     made_site: IntArray
-    made_item: tuple[str, ...]
     made_level: FloatArray
     made_change: FloatArray
     line_slot: IntArray
@@ -220,8 +215,8 @@ def _spread(
 # -- work centers --------------------------------------------------------------------------------
 def _work_centers(
     scenario: Scenario, plan: Plan, share: FloatArray
-) -> tuple[FloatArray, FloatArray, FloatArray, FloatArray]:
-    """``wc_capacity``, ``wc_hours``, ``wc_rate`` and ``wc_cum`` (see :class:`SimulationInputs`)."""
+) -> tuple[FloatArray, FloatArray, FloatArray]:
+    """``wc_capacity``, ``wc_hours`` and ``wc_rate`` (see :class:`SimulationInputs`)."""
     sites, nper, plen = scenario.sites, scenario.horizon.periods, scenario.horizon.period_days
     width = max((len(site.work_centers) for site in sites), default=0)
     capacity = np.zeros((len(sites), width))
@@ -237,8 +232,8 @@ def _work_centers(
     for row in used.itertuples(index=False):
         s, w = column[str(row.site), str(row.work_center)]
         used_hours[s, w, int(row.period) - 1] += float(row.used_hours)
-    rate, cum = _spread(used_hours, share[:, None, :], plen)
-    return capacity, hours, rate.transpose(0, 2, 1), cum.transpose(0, 2, 1)
+    rate, _ = _spread(used_hours, share[:, None, :], plen)
+    return capacity, hours, rate.transpose(0, 2, 1)
 
 
 # -- materials -----------------------------------------------------------------------------------
@@ -438,7 +433,7 @@ def build_inputs(scenario: Scenario, plan: Plan, days: int | None = None) -> Sim
     arrivals = _arrivals(scenario, plan, slot_index)
     pairs, demand, planned = _pairs(scenario, plan, out_periods)
     pair_index = {key: n for n, key in enumerate(pairs)}
-    capacity, hours, wc_rate, wc_cum = _work_centers(scenario, plan, share)
+    capacity, hours, wc_rate = _work_centers(scenario, plan, share)
     site_index = {s.id: n for n, s in enumerate(scenario.sites)}
     ship = flows.shipments
     flow_site = np.array([site_index[o] for o, _, _ in flows.keys], dtype=np.int64)
@@ -456,7 +451,6 @@ def build_inputs(scenario: Scenario, plan: Plan, days: int | None = None) -> Sim
         wc_capacity=capacity,
         wc_hours=hours,
         wc_rate=wc_rate,
-        wc_cum=wc_cum,
         day_factor=_day_factor(scenario, days, out_periods),
         flow_site=flow_site,
         flow_lead_days=flows.lead_days,
@@ -477,13 +471,11 @@ def build_inputs(scenario: Scenario, plan: Plan, days: int | None = None) -> Sim
         shipments=ship,
         site_level=site_levels(list(site_index), flows),
         slot_site=slots.site,
-        slot_item=tuple(i for _, i in slots.keys),
         slot_opening=slots.opening,
         slot_use=slots.use,
         slot_cum=slots.cum,
         slot_need=_need(slots, days),
         made_site=made.site,
-        made_item=tuple(i for _, i in made.keys),
         made_level=made.level,
         made_change=made.change,
         line_slot=arrivals.line_slot,

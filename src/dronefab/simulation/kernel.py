@@ -72,7 +72,6 @@ class Network(NamedTuple):
     """The run-independent arrays of :class:`~dronefab.simulation.inputs.SimulationInputs` in
     the kernel's layout (:func:`network`); ``pday`` axes hold plan days ``0 .. T P``."""
 
-    period_days: int
     plan_days: int
     days: int
     loss: float
@@ -158,7 +157,6 @@ def network(inputs: SimulationInputs, loss: float) -> Network:
     flow_slot = inputs.flow_slot[flow_order]
     wc_rate = np.ascontiguousarray(inputs.wc_rate.transpose(1, 0, 2)).reshape(pdays, -1)
     return Network(
-        period_days=inputs.period_days,
         plan_days=inputs.plan_days,
         days=inputs.days,
         loss=float(loss),

@@ -11,7 +11,6 @@ outages cost (:mod:`dronefab.simulation.attribution`), and writes everything wit
 
 from __future__ import annotations
 
-import functools
 import json
 import os
 import time
@@ -30,7 +29,7 @@ from dronefab.planning.tables import on_time_by_due_period
 from dronefab.simulation.attribution import RiskNode, attribution_table, simulate_without_each
 from dronefab.simulation.disruptions import RiskProfile, risk_profile
 from dronefab.simulation.recovery import recovery_table
-from dronefab.simulation.results import QUANTILES, SimulationResult, simulate
+from dronefab.simulation.results import QUANTILES, SimulationResult, simulate, simulate_inputs
 
 TABLES = ("runs", "sites", "periods")
 """The tables every simulation folder has; recovery.csv and attribution.csv follow when made."""
@@ -39,13 +38,12 @@ ATTRIBUTION_RUNS = 200
 
 
 def spread(values: np.ndarray) -> dict[str, float]:
-    """Mean and 10th, 50th and 90th percentiles of a per-run figure."""
-    return {
-        "mean": float(values.mean()),
-        "p10": float(np.quantile(values, 0.1)),
-        "p50": float(np.quantile(values, 0.5)),
-        "p90": float(np.quantile(values, 0.9)),
-    }
+    """Mean and 10th, 50th and 90th percentiles (:data:`~dronefab.simulation.results.QUANTILES`)
+    of a per-run figure."""
+    figures = {"mean": float(values.mean())}
+    for label, q in QUANTILES.items():
+        figures[label] = float(np.quantile(values, q))
+    return figures
 
 
 def simulation_summary(result: SimulationResult, runs: pd.DataFrame) -> dict[str, Any]:
@@ -227,29 +225,40 @@ def run_stress_test(
     """
     show = progress if progress is not None else _quiet
     advance = count if count is not None else _uncounted
-    run = functools.partial(
-        simulate,
-        scenario,
-        plan,
-        days=options.days,
-        seed=options.seed,
-        chunk=options.chunk,
-        backend=options.backend,
-        workers=options.workers,
-        address=options.address,
-    )
     profile = risk_profile(scenario)
     runs = options.runs
     show(f"simulating {runs if isinstance(runs, int) else len(runs):,} runs")
     started = time.perf_counter()
-    result = run(runs, profile=profile, progress=advance)
+    result = simulate(
+        scenario,
+        plan,
+        runs,
+        options.days,
+        options.seed,
+        options.chunk,
+        profile,
+        backend=options.backend,
+        workers=options.workers,
+        address=options.address,
+        progress=advance,
+    )
     seconds = time.perf_counter() - started
     recovery = attribution = attribution_seconds = None
     if options.attribution_runs > 0:
         started = time.perf_counter()
 
         def rerun(modified: RiskProfile, indices: Sequence[int]) -> SimulationResult:
-            return run(indices, profile=modified)
+            # The plan's arrays do not depend on the risks: built once, re-simulated per node.
+            return simulate_inputs(
+                result.inputs,
+                modified,
+                indices,
+                options.seed,
+                options.chunk,
+                backend=options.backend,
+                workers=options.workers,
+                address=options.address,
+            )
 
         show(f"attribution: {options.attribution_runs:,} runs without each node's risk")
 

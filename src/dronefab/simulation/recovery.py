@@ -218,8 +218,9 @@ def recovery_table(
     if tuple(profile.sites) != tuple(base.inputs.sites):
         message = "the risk profile's sites differ from the simulation's"
         raise UsageError(message)
+    leads = lead_days(plan, base.inputs.sites, base.inputs.period_days)
     frames = [
-        _recoveries(counterfactuals, plan, profile, seed, start)
+        _recoveries(counterfactuals, leads, profile, seed, start)
         for start in range(0, base.runs.size, RUNS_AT_ONCE)
     ]
     if not frames:
@@ -228,9 +229,14 @@ def recovery_table(
 
 
 def _recoveries(
-    counterfactuals: Counterfactuals, plan: Plan, profile: RiskProfile, seed: int, start: int
+    counterfactuals: Counterfactuals,
+    leads: IntArray,
+    profile: RiskProfile,
+    seed: int,
+    start: int,
 ) -> pd.DataFrame:
-    """The rows of the runs at positions ``start .. start + RUNS_AT_ONCE - 1``."""
+    """The rows of the runs at positions ``start .. start + RUNS_AT_ONCE - 1``; ``leads`` is
+    :func:`lead_days` of the plan."""
     base = counterfactuals.base
     inputs = base.inputs
     days, period_days = inputs.days, inputs.period_days
@@ -262,7 +268,7 @@ def _recoveries(
     found = strike_recoveries(
         shortfall[keep],
         strike_day[keep],
-        (up_day + lead_days(plan, inputs.sites, period_days)[site])[keep],
+        (up_day + leads[site])[keep],
         next_period[keep],
         ends,
     )

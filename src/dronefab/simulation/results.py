@@ -189,9 +189,57 @@ def simulate(
     UsageError
         Bad runs, chunk, backend, workers or address; Ray missing or unreachable.
     """
-    chunks = split_runs(_run_indices(runs), chunk)
     inputs = build_inputs(scenario, plan, days)
     profile = profile if profile is not None else risk_profile(scenario)
+    return simulate_inputs(
+        inputs,
+        profile,
+        runs,
+        seed,
+        chunk,
+        backend=backend,
+        workers=workers,
+        address=address,
+        progress=progress,
+    )
+
+
+def simulate_inputs(
+    inputs: SimulationInputs,
+    profile: RiskProfile,
+    runs: int | Sequence[int],
+    seed: int = 0,
+    chunk: int = 256,
+    *,
+    backend: str = "local",
+    workers: int | None = None,
+    address: str | None = None,
+    progress: ChunkProgress | None = None,
+) -> SimulationResult:
+    """Execute arrays already built by :func:`~dronefab.simulation.inputs.build_inputs`.
+
+    :func:`simulate` builds the arrays then calls this; re-simulations of the same plan (e.g.
+    attribution's, one per node) call it directly with ``result.inputs``, sparing the rebuild.
+
+    Parameters
+    ----------
+    inputs
+        The plan's arrays.
+    profile
+        The risk parameters.
+    runs, seed, chunk, backend, workers, address, progress
+        As for :func:`simulate`.
+
+    Returns
+    -------
+    SimulationResult
+
+    Raises
+    ------
+    UsageError
+        Bad runs, chunk, backend, workers or address; Ray missing or unreachable.
+    """
+    chunks = split_runs(_run_indices(runs), chunk)
     blocks = simulate_chunks(
         inputs,
         profile,
