@@ -395,6 +395,30 @@ def test_lane_delays_are_exponential_with_the_given_probability() -> None:
     assert (every > 0).all()
 
 
+def test_lane_delays_are_independent_between_shipments() -> None:
+    # Delayed shipments are found by geometric gaps: whether a shipment is delayed must not
+    # depend on its neighbour's fate, and the gaps must be geometric with the probability.
+    p, runs, shipments = 0.3, 40, 5000
+    profile = make_profile(lane_delay_probability=p, lane_delay_mean=1.0)
+    delayed = sample_lane_delays(profile, range(runs), shipments, SEED) > 0
+    after_delayed = delayed[:, 1:][delayed[:, :-1]]
+    after_on_time = delayed[:, 1:][~delayed[:, :-1]]
+    for sample in (after_delayed, after_on_time):
+        assert within(sample.mean(), p, math.sqrt(p * (1 - p) / sample.size))
+    gaps = np.concatenate([np.diff(np.flatnonzero(row)) for row in delayed])
+    counts = np.bincount(gaps, minlength=12)[1:12]
+    expected = gaps.size * p * (1 - p) ** np.arange(11)
+    chi2 = ((counts - expected) ** 2 / expected).sum()
+    assert stats.chi2.sf(chi2, df=10) > 1e-3
+
+
+def test_lane_delays_do_not_depend_on_how_many_are_drawn() -> None:
+    profile = make_profile(lane_delay_probability=0.2, lane_delay_mean=3.0)
+    few = sample_lane_delays(profile, range(3), 100, SEED)
+    many = sample_lane_delays(profile, range(3), 10_000, SEED)
+    np.testing.assert_array_equal(few, many[:, :100])
+
+
 # -- seeding ---------------------------------------------------------------------------------
 @pytest.fixture(scope="module")
 def busy_profile() -> RiskProfile:

@@ -450,8 +450,8 @@ def test_results_do_not_depend_on_parts_or_threads(
 
 
 def test_lane_offsets_are_the_sampled_lane_delays(risky: tuple[Scenario, Plan]) -> None:
-    # The engine computes the lane delays from the sampler's uniforms itself (faster); they must
-    # be sample_lane_delays' delays, rounded up to days and capped at days + 1.
+    # The engine adds the lane delays to its offsets from the sampler's draws itself (faster);
+    # they must be sample_lane_delays' delays, rounded up to days and capped at days + 1.
     scenario, result_plan = risky
     inputs = build_inputs(scenario, result_plan)
     profile = risk_profile(scenario)

@@ -14,14 +14,14 @@ import numpy.typing as npt
 
 from dronefab.errors import UsageError
 from dronefab.model.timeline import FloatArray
+from dronefab.simulation import compiled_draws
 from dronefab.simulation.disruptions import (
+    BLOCK,
     RiskProfile,
     Stream,
-    lane_delay_days,
     run_generator,
+    run_generators,
     sample_alerts,
-    sample_strikes,
-    sample_supplier_outages,
 )
 from dronefab.simulation.inputs import SimulationInputs
 
@@ -48,11 +48,9 @@ def lane_offsets(
     capped at ``days + 1`` (later is never received alike); 16-bit, to halve what the kernel
     streams.
 
-    The delay of flow ``f`` leaving on day ``d`` is draw ``d * F + f`` of
-    :func:`~dronefab.simulation.disruptions.sample_lane_delays`, computed here the same way from
-    the same uniforms (one run at a time, transforming only the delayed ones: the sampler's
-    full-size temporaries cost more than the rest of a run's simulation). Without delays
-    (probability or mean 0) nothing is drawn: every draw would be 0.
+    The delay of flow ``f`` leaving on day ``d`` is shipment ``d * F + f`` of
+    :func:`~dronefab.simulation.disruptions.sample_lane_delays`, from the same draws
+    (:func:`~dronefab.simulation.compiled_draws.add_lane_offsets`).
     """
     days, flows = inputs.days, inputs.flow_site.size
     longest = days + 1 + int(inputs.flow_lead_days.max(initial=0))
@@ -61,16 +59,38 @@ def lane_offsets(
         raise UsageError(message)
     offset = np.empty((len(runs), days, flows), dtype=np.int16)
     offset[...] = inputs.flow_lead_days
-    p, mean = profile.lane_delay_probability, profile.lane_delay_mean
-    if p == 0 or mean == 0:
-        return offset
-    uniform = np.empty(days * flows)
+    p, mean = float(profile.lane_delay_probability), float(profile.lane_delay_mean)
     for i, run in enumerate(runs):
-        run_generator(seed, run, Stream.LANES).random(out=uniform)
-        delayed = np.flatnonzero(uniform < p)
-        delays = lane_delay_days(uniform[delayed], p, mean)
-        offset[i].reshape(-1)[delayed] += np.minimum(np.ceil(delays), days + 1).astype(np.int16)
+        rng = run_generator(seed, run, Stream.LANES)
+        compiled_draws.add_lane_offsets(rng, p, mean, days + 1, offset[i].reshape(-1))
     return offset
+
+
+def episode_days(
+    rates: FloatArray,
+    lognormal: tuple[FloatArray, FloatArray],
+    generators: Sequence[np.random.Generator],
+    days: int,
+) -> tuple[BoolArray, BoolArray, IntArray]:
+    """``(down, onset, effective)`` of Poisson disruptions per run and unit: the first two
+    ``(run, day, unit)``, the last ``(run, unit)`` counts; ``lognormal`` is ``(mu, sigma)`` of
+    the durations, per unit.
+
+    The same draws and rules as :func:`~dronefab.simulation.disruptions.sample_strikes` and
+    :func:`~dronefab.simulation.disruptions.sample_supplier_outages` (whose ``down`` or
+    ``disrupted``, ``strike_day`` and effective counts these are), without the per-arrival
+    arrays the engine does not read: a compiled pass per run.
+    """
+    units = rates.size
+    scale = np.divide(1.0, rates, out=np.zeros(units), where=rates > 0)
+    shape = (len(generators), days, units)
+    down, onset = np.zeros(shape, dtype=np.bool_), np.zeros(shape, dtype=np.bool_)
+    effective = np.zeros((len(generators), units), dtype=np.int64)
+    for i, rng in enumerate(generators):
+        times, normals = compiled_draws.draw_arrivals(rng, scale, days, BLOCK)
+        out = (down[i], onset[i], effective[i])
+        compiled_draws.fill_episode_days(times, normals, lognormal, out)
+    return down, onset, effective
 
 
 def block_draws(
@@ -78,13 +98,23 @@ def block_draws(
 ) -> BlockDraws:
     """Every draw of the block, from :mod:`dronefab.simulation.disruptions`."""
     days = inputs.days
-    strikes = sample_strikes(profile, runs, days, seed)
-    outages = sample_supplier_outages(profile, runs, days, seed)
+    sites = profile.strike_rate.size
+    repairs = (np.full(sites, profile.repair_mu), np.full(sites, profile.repair_sigma))
+    down, strike_day, strikes = episode_days(
+        profile.strike_rate, repairs, run_generators(seed, runs, Stream.STRIKES), days
+    )
+    outages = (
+        np.asarray(profile.outage_mu, dtype=np.float64),
+        np.asarray(profile.outage_sigma, dtype=np.float64),
+    )
+    disrupted, _, _ = episode_days(
+        profile.outage_rate, outages, run_generators(seed, runs, Stream.SUPPLIERS), days
+    )
     return BlockDraws(
-        down=strikes.down,
-        strike_day=strikes.strike_day,
-        strikes=np.asarray(strikes.effective.sum(axis=2), dtype=np.int64),
+        down=down,
+        strike_day=strike_day,
+        strikes=strikes,
         alerts=sample_alerts(profile, runs, days, seed),
-        disrupted=outages.disrupted,
+        disrupted=disrupted,
         offset=lane_offsets(inputs, profile, runs, seed),
     )

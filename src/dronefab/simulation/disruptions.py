@@ -36,8 +36,10 @@ new :class:`Stream` member) changes none of the existing ones. Within a stream, 
 in a fixed order, day-major where there are days, so that a longer horizon extends a run's draws
 without changing the first days.
 
-Each sampler loops over runs in Python only to draw standard variates from the run's generator
-(one or a few array calls per run); every transformation is an array operation over all runs.
+Each sampler loops over runs in Python; a run's draws and the loops that consume them one by one
+(alert hours, lane delays, arrival times, days down) run compiled, from the run's generator
+(:mod:`dronefab.simulation.compiled_draws`, the same numbers numpy would give); the rest are
+array operations over all runs.
 """
 
 from __future__ import annotations
@@ -56,6 +58,7 @@ from dronefab.errors import UsageError
 from dronefab.model.scenario import Scenario
 from dronefab.model.schema import StrikeBand
 from dronefab.model.timeline import FloatArray
+from dronefab.simulation import compiled_draws
 
 BoolArray = npt.NDArray[np.bool_]
 IntArray = npt.NDArray[np.int64]
@@ -510,11 +513,10 @@ def sample_alerts(profile: RiskProfile, runs: Sequence[int], days: int, seed: in
     days = _index("days", days)
     generators = run_generators(seed, runs, Stream.ALERTS)
     hours = np.empty((len(generators), days, len(profile.sites)))
+    mean = np.asarray(profile.alert_mean, dtype=np.float64)
+    cap = np.asarray(profile.alert_cap, dtype=np.float64)
     for i, rng in enumerate(generators):
-        rng.standard_normal(out=hours[i])
-    hours *= profile.alert_sd
-    hours += profile.alert_mean
-    np.clip(hours, 0.0, profile.alert_cap, out=hours)
+        compiled_draws.fill_alerts(rng, mean, float(profile.alert_sd), cap, hours[i])
     return hours
 
 
@@ -523,47 +525,24 @@ def sample_lane_delays(
 ) -> FloatArray:
     """Draw the extra transit days of ``shipments`` planned shipments per run.
 
-    One uniform ``U`` per shipment from :data:`Stream.LANES`: the shipment is delayed when
-    ``U < p`` (probability ``p``), by ``-mean * ln(1 - U / p)`` days (``U / p`` is uniform on
-    ``[0, 1)`` given ``U < p``, so the delay is exponential with that mean), else by 0. Using one
-    uniform couples runs across parameter values: a larger ``p`` or mean never shortens a delay.
+    Each shipment is delayed with probability ``p``, independently, by an exponential number of
+    days with the profile's mean. From :data:`Stream.LANES`, in pairs of standard exponentials
+    ``(E1, E2)``: the next delayed shipment is ``floor(E1 / -ln(1 - p)) + 1`` places on (a
+    geometric gap: only the delayed shipments cost draws), and its delay is ``mean * E2``
+    (:func:`~dronefab.simulation.compiled_draws.fill_lane_delays`).
 
     Returns
     -------
     numpy.ndarray
-        ``(run, shipment)`` delays in days, continuous; shipment ``i`` gets the same delay
-        whatever the number of shipments drawn.
+        ``(run, shipment)`` delays in days, continuous (0 for a shipment on time); shipment ``i``
+        gets the same delay whatever the number of shipments drawn.
     """
     shipments = _index("shipments", shipments)
     generators = run_generators(seed, runs, Stream.LANES)
-    uniform = np.empty((len(generators), shipments))
+    delays = np.zeros((len(generators), shipments))
+    p, mean = float(profile.lane_delay_probability), float(profile.lane_delay_mean)
     for i, rng in enumerate(generators):
-        rng.random(out=uniform[i])
-    return lane_delay_days(uniform, profile.lane_delay_probability, profile.lane_delay_mean)
-
-
-def lane_delay_days(uniform: FloatArray, p: float, mean: float) -> FloatArray:
-    """The delays of shipments drawn uniforms ``uniform``, as :func:`sample_lane_delays` says.
-
-    Parameters
-    ----------
-    uniform
-        Uniforms on ``[0, 1)``, any shape.
-    p
-        The probability that a shipment is delayed.
-    mean
-        The mean delay of a delayed shipment, in days.
-
-    Returns
-    -------
-    numpy.ndarray
-        Days, continuous, of ``uniform``'s shape: ``-mean * ln(1 - U / p)`` where ``U < p``,
-        else 0.
-    """
-    delays = np.zeros(uniform.shape)
-    if p > 0:
-        delayed = uniform < p
-        delays[delayed] = -mean * np.log1p(-uniform[delayed] / p)
+        compiled_draws.fill_lane_delays(rng, p, mean, delays[i])
     return delays
 
 
@@ -594,20 +573,7 @@ def _arrivals(
     units = rate.size
     positive = rate > 0
     scale = np.divide(1.0, rate, out=np.zeros(units), where=positive)
-    drawn: list[tuple[FloatArray, FloatArray]] = []
-    for rng in generators:
-        time_blocks, normal_blocks = [], []
-        last = np.zeros(units)
-        while True:
-            gaps = rng.standard_exponential((BLOCK, units))
-            normals = rng.standard_normal((BLOCK, units))
-            times = np.where(positive, last + np.cumsum(gaps, axis=0) * scale, np.inf)
-            time_blocks.append(times)
-            normal_blocks.append(normals)
-            last = times[-1]
-            if not np.any(last < days):
-                break
-        drawn.append((np.concatenate(time_blocks), np.concatenate(normal_blocks)))
+    drawn = [compiled_draws.draw_arrivals(rng, scale, days, BLOCK) for rng in generators]
 
     counts = np.array([(times < days).sum(axis=0) for times, _ in drawn], dtype=np.int64)
     counts = counts.reshape(len(drawn), units)
@@ -657,28 +623,19 @@ def _daily(arrivals: _Arrivals, days: int) -> _Days:
     """The effective episodes of ``arrivals`` by day.
 
     Down on day ``d`` for ``round(x) <= d < round(x + L)``; onset on ``floor(x)``. Episodes of a
-    unit are disjoint in time, so the latest one starting (being down) on or before a day, a
-    running maximum of episode numbers over days, is the only one that can cover it.
+    unit are disjoint in time, so the latest one starting (being down) on or before a day is the
+    only one that can cover it (:func:`~dronefab.simulation.compiled_draws.fill_daily`).
     """
     run_count, units, _ = arrivals.times.shape
-    run, unit, k = np.nonzero(arrivals.effective)  # time order within each (run, unit)
-    start = arrivals.times[run, unit, k]
-    stop = np.floor(start + arrivals.durations[run, unit, k] + 0.5)  # first day up again
-    first = np.floor(start + 0.5)  # first day down
-
-    onset = np.zeros((run_count, days, units), dtype=np.bool_)
-    onset[run, np.floor(start).astype(np.intp), unit] = True
-
-    if run.size >= np.iinfo(np.int32).max:
-        message = f"{run.size} disruptions in one block of runs; sample fewer runs at a time"
+    episodes = int(arrivals.effective.sum())
+    if episodes >= np.iinfo(np.int32).max:
+        message = f"{episodes} disruptions in one block of runs; sample fewer runs at a time"
         raise UsageError(message)
-    latest = np.zeros((run_count, days, units), dtype=np.int32)
-    inside = first < days
-    numbers = np.arange(1, run.size + 1, dtype=np.int32)
-    np.maximum.at(
-        latest, (run[inside], first[inside].astype(np.intp), unit[inside]), numbers[inside]
-    )
-    np.maximum.accumulate(latest, axis=1, out=latest)
-    stop_day = np.concatenate(([0], np.minimum(stop, days))).astype(np.int32)
-    down = stop_day[latest] > np.arange(days, dtype=np.int32)[None, :, None]
-    return _Days(down, onset, latest, np.concatenate(([np.nan], stop)))
+    shape = (run_count, days, units)
+    down = np.zeros(shape, dtype=np.bool_)
+    onset = np.zeros(shape, dtype=np.bool_)
+    latest = np.zeros(shape, dtype=np.int32)
+    stop = np.empty(episodes + 1)
+    out = (down, onset, latest, stop)
+    compiled_draws.fill_daily(arrivals.times, arrivals.durations, arrivals.effective, out)
+    return _Days(down, onset, latest, stop)

@@ -129,7 +129,8 @@ class State(NamedTuple):
     stale: BoolArray  # (run, slot) received since the cover was searched
     waiting: FloatArray  # (run, line) purchases due, not received
     arriving: FloatArray  # (run, slot) transfers due, not received
-    pending: BoolArray  # (run,) whether any purchase is waiting
+    waiting_lines: IntArray  # (run, line) the first waiting_count[run] are the lines waiting
+    waiting_count: IntArray  # (run,) how many lines have purchases waiting
     transit: FloatArray  # (run, lag, transfer slot) by arrival day % lag (lag a power of 2)
     sent_by: FloatArray  # (run, flow) planned quantity sent by the origin's clock
     debt: FloatArray  # (run, made) destroyed made units still owed
@@ -224,7 +225,8 @@ def new_state(net: Network, runs: int, opening: FloatArray, sizes: tuple[int, in
         stale=np.zeros((runs, slots), dtype=np.bool_),
         waiting=np.zeros((runs, net.line_slot.size)),
         arriving=np.zeros((runs, slots)),
-        pending=np.zeros(runs, dtype=np.bool_),
+        waiting_lines=np.zeros((runs, net.line_slot.size), dtype=np.int64),
+        waiting_count=np.zeros(runs, dtype=np.int64),
         transit=np.zeros((runs, lag, net.transfer_slots.size)),
         sent_by=np.zeros((runs, net.flow_draw.size)),
         debt=np.zeros((runs, net.made_start[-1])),
@@ -323,28 +325,34 @@ def strike(net: Network, state: State, r: int, s: int) -> None:
 @inlined
 def receive_purchases(net: Network, draws: Draws, state: State, r: int, day: int) -> None:
     """Purchases due today join the waiting ones; those whose site is up and supplier not in
-    an outage are received."""
-    first, last = net.arrival_start[day], net.arrival_start[day + 1]
-    for i in range(first, last):
-        state.waiting[r, net.arrival_line[i]] += net.arrival_quantity[i]
-    if last == first and not state.pending[r]:
-        return
-    pending = False
-    for line in range(net.line_slot.size):
-        quantity = state.waiting[r, line]
-        if quantity <= 0:
-            continue
+    an outage are received.
+
+    Only the lines with purchases waiting are visited (``state.waiting_lines``, in the order
+    they began to wait): a few, against every purchase line of the plan.
+    """
+    lines = state.waiting_lines
+    count = state.waiting_count[r]
+    for i in range(net.arrival_start[day], net.arrival_start[day + 1]):
+        line = net.arrival_line[i]
+        if state.waiting[r, line] <= 0 and net.arrival_quantity[i] > 0:
+            lines[r, count] = line
+            count += 1
+        state.waiting[r, line] += net.arrival_quantity[i]
+    kept = 0
+    for i in range(count):
+        line = lines[r, i]
         if (
             draws.down[r, day, net.line_site[line]]
             or draws.disrupted[r, day, net.line_supplier[line]]
         ):
-            pending = True
+            lines[r, kept] = line
+            kept += 1
             continue
         slot = net.line_slot[line]
-        state.available[r, slot] += quantity
+        state.available[r, slot] += state.waiting[r, line]
         state.stale[r, slot] = True
         state.waiting[r, line] = 0.0
-    state.pending[r] = pending
+    state.waiting_count[r] = kept
 
 
 @inlined
@@ -435,15 +443,23 @@ def depart(net: Network, draws: Draws, state: State, at: tuple[int, int, int], t
     r, day, s = at
     first, last = net.flow_start[s], net.flow_start[s + 1]
     k = plan_day(tau, net.plan_days)
-    for flow in range(first, last):
-        sent_by = net.flow_cum[k, flow] + net.flow_rate[k, flow] * (tau - k)
-        state.sending[flow] = sent_by - state.sent_by[r, flow]
-        state.sent_by[r, flow] = sent_by
+    into = tau - k
     indebted = False
     for item in range(net.made_start[s], net.made_start[s + 1]):
         indebted = indebted or state.debt[r, item] > 0
-    if indebted:
-        pay_debt(net, state, r, s)
+    if not indebted:  # the usual day: send as we go
+        for flow in range(first, last):
+            sent_by = net.flow_cum[k, flow] + net.flow_rate[k, flow] * into
+            amount = sent_by - state.sent_by[r, flow]
+            state.sent_by[r, flow] = sent_by
+            if amount > 0:
+                send(net, draws, state, (r, day, flow), amount)
+        return
+    for flow in range(first, last):
+        sent_by = net.flow_cum[k, flow] + net.flow_rate[k, flow] * into
+        state.sending[flow] = sent_by - state.sent_by[r, flow]
+        state.sent_by[r, flow] = sent_by
+    pay_debt(net, state, r, s)
     for flow in range(first, last):
         if state.sending[flow] > 0:
             send(net, draws, state, (r, day, flow), state.sending[flow])
