@@ -39,7 +39,7 @@ Semantic choices where the design note is silent (the engine must make the same 
 - Lane delays are indexed per lane-item *flow* and departure day: flows are the sorted
   ``(site, customer, item)`` triples of the shipments table, then the sorted ``(from_site,
   to_site, item)`` triples of the transfers table (:func:`lane_flows`); the delay of flow ``f``
-  leaving on day ``d`` is draw ``d * len(flows) + f`` of ``sample_lane_delays``.
+  leaving on day ``d`` is shipment ``d * len(flows) + f`` of ``sample_lane_delays``.
 - A flow's lead time is ``(arrival_period - ship_period) * P`` of its plan rows.
 - Two effective strikes on one day destroy stock once (as ``strike_day`` marks the day once).
 - Deliveries arriving on day ``days`` or later are not counted; deliveries after the horizon count

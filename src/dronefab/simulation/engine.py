@@ -29,9 +29,9 @@ reference_simpy.py, makes the same ones; the two agree draw for draw to rounding
   production there (the plan, not the scenario's ``makes``); every other item it holds at the
   start (a positive quantity), has on order, buys or receives by transfer is an outside material.
   Transfers of an item the receiver makes are not tracked there.
-- **Lane delays.** One draw per flow and departure day: what flow ``f`` sends on day ``d``
+- **Lane delays.** One delay per flow and departure day: what flow ``f`` sends on day ``d``
   arrives ``ceil(delay)`` days after its due day (a shipment ``d + L P``, a transfer the first
-  day of its arrival period, design note "Arrivals"), ``delay`` being draw ``d * F + f`` of
+  day of its arrival period, design note "Arrivals"), ``delay`` being shipment ``d * F + f`` of
   ``sample_lane_delays(profile, runs, D * F, seed)`` (flows ordered as in
   :mod:`~dronefab.simulation.inputs`: shipments, then transfers, each sorted). ``L`` is the
   flow's ``arrival_period - ship_period`` in the plan.
