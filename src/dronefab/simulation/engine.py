@@ -234,6 +234,12 @@ def simulate_block(
     )
 
 
+def is_loaded() -> bool:
+    """Whether the compiled kernel is loaded in this process (else the first simulation loads
+    it from numba's cache, or compiles it on a machine's first use: about 20 s)."""
+    return bool(getattr(kernel.advance, "signatures", ()))  # numba's compiled signatures
+
+
 def _joined(arrays: list[FloatArray]) -> FloatArray:
     """The parts' arrays along the ``run`` axis."""
     return np.asarray(np.concatenate(arrays), dtype=np.float64)

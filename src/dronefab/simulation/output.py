@@ -26,6 +26,7 @@ from dronefab.files import write_text
 from dronefab.model.scenario import Scenario
 from dronefab.planning.plan import Plan
 from dronefab.planning.tables import on_time_by_due_period
+from dronefab.simulation import engine
 from dronefab.simulation.attribution import RiskNode, attribution_table, simulate_without_each
 from dronefab.simulation.disruptions import RiskProfile, risk_profile
 from dronefab.simulation.recovery import recovery_table
@@ -227,6 +228,10 @@ def run_stress_test(
     advance = count if count is not None else _uncounted
     profile = risk_profile(scenario)
     runs = options.runs
+    if options.backend == "local" and not engine.is_loaded():
+        # Say why the first simulation on a machine waits (numba compiles the engine once).
+        show("loading the simulation engine (compiled on its first use on a machine, ~20 s)")
+        simulate(scenario, plan, [0], 1, options.seed, 1, profile)
     show(f"simulating {runs if isinstance(runs, int) else len(runs):,} runs")
     started = time.perf_counter()
     result = simulate(
