@@ -427,10 +427,23 @@ def test_same_seed_same_tables_whatever_the_chunk(risky: tuple[Scenario, Plan]) 
     assert not np.array_equal(other.delivered, large.delivered)
 
 
+def test_pool_size_is_one_more_thread_than_cores_unless_one() -> None:
+    threads = numba.get_num_threads()
+    try:
+        numba.set_num_threads(1)
+        assert engine.pool_size() == 1
+        if threads >= 2:
+            numba.set_num_threads(2)
+            assert engine.pool_size() == 3
+    finally:
+        numba.set_num_threads(threads)
+
+
 def test_results_do_not_depend_on_parts_or_threads(
     risky: tuple[Scenario, Plan], monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    # simulate_block splits its runs into parts of engine.PART runs over numba's threads.
+    # simulate_block splits its runs into parts of engine.PART runs over engine.pool_size()
+    # threads (3 on 2 cores, 1 with one numba thread).
     scenario, result_plan = risky
     inputs = build_inputs(scenario, result_plan)
     profile = risk_profile(scenario)

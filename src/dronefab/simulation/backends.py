@@ -97,9 +97,9 @@ def simulate_chunks(
     backend
         ``local`` or ``ray``.
     workers
-        Local: the engine's threads (default: one per core). Ray: CPUs of the Ray instance
-        started here, or the most chunks in flight at once on an existing cluster (default:
-        all).
+        Local: the cores the engine uses (default: all; see engine.pool_size). Ray: CPUs of the
+        Ray instance started here, or the most chunks in flight at once on an existing cluster
+        (default: all).
     address
         A Ray cluster to join (``host:port``, ``ray://host:port`` or ``auto``); default: start a
         local one.
@@ -146,8 +146,9 @@ class _ProgressCount:
 def engine_threads(threads: int | None) -> Iterator[None]:
     """Run the engine on at most ``threads`` threads inside the block (None: leave as is).
 
-    :func:`~dronefab.simulation.engine.simulate_block` splits a block over numba's thread count;
-    more threads than the machine's cores are not available, so the count is capped there.
+    :func:`~dronefab.simulation.engine.simulate_block` sizes its thread pool from numba's
+    thread count (:func:`~dronefab.simulation.engine.pool_size`); numba allows no more than the
+    machine's cores, so the count is capped there.
     """
     if threads is None:
         yield

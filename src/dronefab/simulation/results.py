@@ -172,8 +172,9 @@ def simulate(
         Where chunks are simulated: ``local`` or ``ray``
         (:mod:`dronefab.simulation.backends`). The results do not depend on it.
     workers
-        Local: the engine's threads (default: one per core). Ray: CPUs of the Ray instance
-        started here, or the most chunks in flight on a cluster joined by ``address``.
+        Local: the cores the engine uses (default: all; see engine.pool_size). Ray: CPUs of the
+        Ray instance started here, or the most chunks in flight on a cluster joined by
+        ``address``.
     address
         A Ray cluster to join (``ray`` backend only); default: start a local one, or use the
         session of :func:`~dronefab.simulation.backends.backend_session` if one is open.
