@@ -12,6 +12,7 @@ from dronefab.cli.app import Stages
 from dronefab.model import load_scenario
 from dronefab.planning import PlanOptions, plan
 from dronefab.simulation.output import StressTest, run_stress_test
+from dronefab.simulation.results import LOADING_STAGE
 
 SCENARIOS = Path(__file__).parent.parent / "model" / "scenarios"
 
@@ -48,7 +49,7 @@ def test_the_stress_test_counts_runs_as_chunks_finish(tmp_path: Path) -> None:
     )
     # The first stress test of a process may load the engine first (tests/simulation/
     # test_first_use.py); the counted stage is the simulation's.
-    if stages[0].startswith("loading the simulation engine"):
+    if stages[0] == LOADING_STAGE:
         stages.pop(0)
     assert stages[0] == "simulating 10 runs"
     assert counts == [(4, 10), (8, 10), (10, 10)]

@@ -1,4 +1,4 @@
-"""The stress test says when it loads (or compiles) the engine, before the first simulation."""
+"""The engine announces its loading (or compiling) before the first simulation of a process."""
 
 from __future__ import annotations
 
@@ -7,28 +7,59 @@ import sys
 import textwrap
 from pathlib import Path
 
+from dronefab.simulation.results import LOADING_STAGE
+
+
+def _run(script: str) -> list[str]:
+    """The lines a fresh Python process prints for ``script`` (the engine not yet loaded)."""
+    done = subprocess.run(
+        [sys.executable, "-c", textwrap.dedent(script)],
+        capture_output=True,
+        text=True,
+        check=True,
+        timeout=600,
+    )
+    return done.stdout.strip().splitlines()
+
+
+PLANNED = """
+    from dronefab.model.generate import GeneratorOptions, generate_scenario
+    from dronefab.planning import PlanOptions, plan
+
+    scenario = generate_scenario(GeneratorOptions(sites=2, periods=4, seed=3))
+    result = plan(scenario, PlanOptions(explain=False))
+"""
+
 
 def test_the_first_stress_test_of_a_process_says_it_loads_the_engine(tmp_path: Path) -> None:
-    # A fresh process: the kernel is not loaded yet, so the first stage names the engine; the
-    # second stress test in the same process goes straight to simulating.
-    script = textwrap.dedent(
-        f"""
-        from dronefab.model.generate import GeneratorOptions, generate_scenario
-        from dronefab.planning import PlanOptions, plan
-        from dronefab.simulation.output import StressTest, run_stress_test
+    # The second stress test in the same process goes straight to simulating.
+    lines = _run(
+        PLANNED
+        + f"""
+    from dronefab.simulation.output import StressTest, run_stress_test
 
-        scenario = generate_scenario(GeneratorOptions(sites=2, periods=4, seed=3))
-        result = plan(scenario, PlanOptions(explain=False))
-        for name in ("a", "b"):
-            stages = []
-            options = StressTest(runs=3, attribution_runs=0)
-            run_stress_test(scenario, result, r"{tmp_path}" + "/" + name, options, stages.append)
-            print(name, stages[0])
-        """
+    for name in ("a", "b"):
+        stages = []
+        options = StressTest(runs=3, attribution_runs=0)
+        run_stress_test(scenario, result, r"{tmp_path}" + "/" + name, options, stages.append)
+        print(name, stages[0])
+    """
     )
-    done = subprocess.run(
-        [sys.executable, "-c", script], capture_output=True, text=True, check=True, timeout=600
+    assert lines == [f"a {LOADING_STAGE}", "b simulating 3 runs"]
+
+
+def test_load_engine_speaks_only_while_the_engine_is_not_loaded() -> None:
+    lines = _run(
+        PLANNED
+        + """
+    from dronefab.simulation.disruptions import risk_profile
+    from dronefab.simulation.engine import is_loaded
+    from dronefab.simulation.results import load_engine
+
+    print(is_loaded())
+    for _ in range(2):
+        load_engine(scenario, result, print, risk_profile(scenario))
+    print(is_loaded())
+    """
     )
-    lines = done.stdout.strip().splitlines()
-    assert lines[0].startswith("a loading the simulation engine")
-    assert lines[1].startswith("b simulating 3 runs")
+    assert lines == ["False", LOADING_STAGE, "True"]

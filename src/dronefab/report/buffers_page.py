@@ -12,7 +12,6 @@ buffers.json (docs/risk.md); the plotly library is embedded once, so the file ne
 from __future__ import annotations
 
 import os
-from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
@@ -22,7 +21,7 @@ from plotly.offline import get_plotlyjs
 
 from dronefab.files import write_text
 from dronefab.report.figures import SITE_COLOURS, style_figure
-from dronefab.report.html import escape, money, page, percent, section, table, units
+from dronefab.report.html import card, escape, money, page, percent, section, table, units
 from dronefab.report.sections import figure_html
 from dronefab.risk.buffers import read_buffers
 
@@ -95,29 +94,16 @@ def render_buffers_report(summary: dict[str, Any], rows: pd.DataFrame) -> str:
     )
 
 
-def _card(title: str, big: str, tone: str, sub: str, pairs: Sequence[tuple[str, str]]) -> str:
-    """A headline card: a title, a big figure, a line under it and a two-column table."""
-    body = "".join(
-        f'<tr><td>{escape(k)}</td><td style="white-space:nowrap">{escape(v)}</td></tr>'
-        for k, v in pairs
-    )
-    return (
-        f'<div class="card"><h3>{escape(title)}</h3><div class="big {tone}">{escape(big)}</div>'
-        f'<div class="sub">{escape(sub)}</div><table class="kv">{body}</table></div>'
-    )
-
-
 # -- headline ------------------------------------------------------------------------------------
 def headline_section(summary: dict[str, Any]) -> str:
     """What the buffers cost, what the check found, how they were sized."""
     totals = summary["totals"]
     periods = int(summary.get("periods", 0))
-    cost = _card(
+    cost = card(
         "Buffer stock",
-        money(totals["purchase_value"]),
-        "",
-        "to buy once, at the at-risk suppliers' prices",
-        [
+        escape(money(totals["purchase_value"])),
+        sub="to buy once, at the at-risk suppliers' prices",
+        rows=[
             ("units", units(totals["buffer_units"])),
             ("parts", str(totals["parts"])),
             ("sites", str(totals["sites"])),
@@ -135,14 +121,14 @@ def headline_section(summary: dict[str, Any]) -> str:
 
 def _check_card(check: dict[str, Any] | None) -> str:
     if not check:
-        return _card("Simulator check", "not run", "warn", "--check-runs 0", [])
+        return card("Simulator check", "not run", tone="warn", sub="--check-runs 0")
     with_b, without = check["with_buffers"], check["without_buffers"]
-    return _card(
+    return card(
         "Simulator check",
         "passed" if check["passed"] else "failed",
-        "good" if check["passed"] else "bad",
-        f"{check['runs']:,} runs under supplier outages only",
-        [
+        tone="good" if check["passed"] else "bad",
+        sub=f"{check['runs']:,} runs under supplier outages only",
+        rows=[
             ("on-time fill rate with buffers", percent(with_b["on_time_fill_rate"]["mean"])),
             ("on-time fill rate without", percent(without["on_time_fill_rate"]["mean"])),
             ("on-time fill rate of the plan", percent(check["plan_fill_rate"])),
@@ -156,12 +142,11 @@ def _check_card(check: dict[str, Any] | None) -> str:
 def _method_card(summary: dict[str, Any]) -> str:
     options = summary["options"]
     override = options.get("cutoff_days")
-    return _card(
+    return card(
         "How they were sized",
         f"{override:g} days" if override else percent(options["probability"]),
-        "",
-        "cut-off covered" if override else "of each supplier's cut-offs covered",
-        [
+        sub="cut-off covered" if override else "of each supplier's cut-offs covered",
+        rows=[
             ("long lead time from", f"{options['long_lead_days']:g} days"),
             ("at-risk suppliers", str(len({c["supplier"] for c in summary["cutoffs"]}))),
             ("chokepoint parts", str(len({c["item"] for c in summary["cutoffs"]}))),

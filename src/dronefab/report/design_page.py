@@ -24,7 +24,7 @@ from plotly.offline import get_plotlyjs
 
 from dronefab.files import write_text
 from dronefab.report.figures import style_figure
-from dronefab.report.html import escape, money, page, percent, rating, section, table
+from dronefab.report.html import card, escape, money, page, percent, rating, section, table
 from dronefab.report.sections import PLOTLY_CONFIG, figure_html
 from dronefab.risk.design import read_design
 
@@ -116,16 +116,6 @@ def _scenario_words(summary: dict[str, Any]) -> str:
     return f"{drawn:,} strike scenarios (seed {summary.get('seed')})"
 
 
-def _card(
-    title: str, big: str, sub: str, attribute: str = "", css: str = "", size: int | None = None
-) -> str:
-    style = f' style="font-size:{size}px"' if size else ""
-    return (
-        f'<div class="card" {attribute}><h3>{escape(title)}</h3>'
-        f'<div class="big {css}"{style}>{big}</div><div class="sub">{escape(sub)}</div></div>'
-    )
-
-
 def headline_section(summary: dict[str, Any]) -> str:
     """Cards: the sites to open, total cost, proven gap and on-time deliveries."""
     opened = summary.get("open_sites", [])
@@ -135,33 +125,33 @@ def headline_section(summary: dict[str, Any]) -> str:
     gap = float(summary.get("gap", 0.0))
     status = str(summary.get("status", ""))
     cards = [
-        _card(
+        card(
             "Open",
             escape(", ".join(opened) if opened else "none"),
-            f"{len(opened)} of {len(opened) + len(closed)} candidate sites"
+            sub=f"{len(opened)} of {len(opened) + len(closed)} candidate sites"
             + (f"; leave closed: {', '.join(closed)}" if closed else ""),
-            'data-open-sites="' + escape(" ".join(opened)) + '"',
-            size=None if len(opened) < 2 else 22,
+            attributes='data-open-sites="' + escape(" ".join(opened)) + '"',
+            big_attributes="" if len(opened) < 2 else 'style="font-size:22px"',
         ),
-        _card(
+        card(
             "Expected total cost",
             money(float(summary["objective"])),
-            f"fixed {float(summary['fixed_cost']):,.0f} + expected planning "
+            sub=f"fixed {float(summary['fixed_cost']):,.0f} + expected planning "
             f"{float(summary['expected_planning_cost']):,.0f}",
-            f'data-objective="{float(summary["objective"]):.6f}"',
+            attributes=f'data-objective="{float(summary["objective"]):.6f}"',
         ),
-        _card(
+        card(
             "On-time deliveries, bad case",
             percent(p10),
-            f"10th percentile over the scenarios (mean {percent(float(on_time.get('mean', p10)))})",
-            css=rating(p10),
+            tone=rating(p10),
+            sub=f"10th percentile over the scenarios (mean {percent(float(on_time.get('mean', p10)))})",
         ),
-        _card(
+        card(
             "Proven gap",
             percent(gap) if gap > 0 else "0%",
-            f"{status}: no design costs less than {float(summary['lower_bound']):,.0f}",
-            f'data-gap="{gap:.9f}"',
-            css="good" if status == "optimal" else "warn",
+            tone="good" if status == "optimal" else "warn",
+            sub=f"{status}: no design costs less than {float(summary['lower_bound']):,.0f}",
+            attributes=f'data-gap="{gap:.9f}"',
         ),
     ]
     lead = (

@@ -164,6 +164,50 @@ def table(
     )
 
 
+def key_values(rows: Iterable[tuple[str, str]]) -> str:
+    """The rows of a card's two-column table, text escaped; labels wrap, figures do not."""
+    return "".join(
+        f'<tr><td style="white-space:normal">{escape(k)}</td>'
+        f'<td style="white-space:nowrap;padding-left:8px">{escape(v)}</td></tr>'
+        for k, v in rows
+    )
+
+
+def card(
+    title: str,
+    big: str = "",
+    *,
+    tone: str = "",
+    sub: str = "",
+    rows: Iterable[tuple[str, str]] = (),
+    body: str = "",
+    attributes: str = "",
+    big_attributes: str = "",
+) -> str:
+    """A headline card: a title, a big figure, a line under it, then ``body`` (HTML) and a
+    two-column table of ``rows`` (:func:`key_values`).
+
+    ``big`` and ``body`` are HTML (escape text first); ``title`` and ``sub`` are text.
+    ``tone`` colours the big figure (``good``, ``warn``, ``bad``); ``attributes`` and
+    ``big_attributes`` are extra HTML attributes (e.g. ``data-*`` for tests and scripts) of the
+    card and of its big figure.
+    """
+    table = key_values(rows)
+    parts = [f'<div class="card"{" " + attributes if attributes else ""}>']
+    parts.append(f"<h3>{escape(title)}</h3>")
+    if big:
+        extra = f" {big_attributes}" if big_attributes else ""
+        css = f"big {tone}" if tone else "big"
+        parts.append(f'<div class="{css}"{extra}>{big}</div>')
+    if sub:
+        parts.append(f'<div class="sub">{escape(sub)}</div>')
+    parts.append(body)
+    if table:
+        parts.append(f'<table class="kv">{table}</table>')
+    parts.append("</div>")
+    return "".join(parts)
+
+
 def section(anchor: str, title: str, lead: str, body: str) -> str:
     """A report section: heading (with an anchor for the contents), one-line lead, body."""
     return (

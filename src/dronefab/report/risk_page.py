@@ -22,7 +22,7 @@ from plotly.offline import get_plotlyjs
 
 from dronefab.files import write_text
 from dronefab.report.figures import SITE_COLOURS, style_figure
-from dronefab.report.html import escape, money, page, section, table, units
+from dronefab.report.html import card, escape, money, page, section, table, units
 from dronefab.report.sections import figure_html
 from dronefab.risk import RiskAssessment, is_flagged, read_risk
 
@@ -100,31 +100,34 @@ def _chart_rows(frame: pd.DataFrame) -> pd.DataFrame:
 def headline_section(frame: pd.DataFrame, summary: dict[str, Any]) -> str:
     """Cards: nodes by kind, flagged nodes, the worst outage."""
     counts = frame["kind"].value_counts()
-    kinds = "".join(
-        f"<tr><td>{escape(kind)}</td><td>{int(counts.get(kind, 0))}</td></tr>"
-        for kind in KIND_COLOURS
-    )
     flagged = frame[is_flagged(frame)]
-    badge = "bad" if len(flagged) else "good"
     cards = [
-        '<div class="card"><h3>Nodes assessed</h3>'
-        f'<div class="big">{len(frame)}</div>'
-        '<div class="sub">each stopped on its own, the rest of the network intact</div>'
-        f'<table class="kv">{kinds}</table></div>',
-        '<div class="card"><h3>Run out before they recover</h3>'
-        f'<div class="big {badge}" data-flagged="{len(flagged)}">{len(flagged)}</div>'
-        '<div class="sub">time to survive shorter than time to recover</div>'
-        + _names(flagged["node"].tolist())
-        + "</div>",
+        card(
+            "Nodes assessed",
+            str(len(frame)),
+            sub="each stopped on its own, the rest of the network intact",
+            rows=[(kind, str(int(counts.get(kind, 0)))) for kind in KIND_COLOURS],
+        ),
+        card(
+            "Run out before they recover",
+            str(len(flagged)),
+            tone="bad" if len(flagged) else "good",
+            sub="time to survive shorter than time to recover",
+            body=_names(flagged["node"].tolist()),
+            big_attributes=f'data-flagged="{len(flagged)}"',
+        ),
     ]
     if len(frame) and float(frame["impact"].iloc[0]) > 0:
         worst = frame.iloc[0]
         cards.append(
-            '<div class="card"><h3>Worst outage</h3>'
-            f'<div class="big bad">{money(float(worst["impact"]))}</div>'
-            f'<div class="sub">{escape(worst["node"])} ({escape(worst["kind"])}) down for '
-            f"{days(float(worst['ttr_days']))} days: {units(float(worst['lost_units']))} units lost"
-            "</div></div>"
+            card(
+                "Worst outage",
+                money(float(worst["impact"])),
+                tone="bad",
+                sub=f"{worst['node']} ({worst['kind']}) down for "
+                f"{days(float(worst['ttr_days']))} days: {units(float(worst['lost_units']))} "
+                "units lost",
+            )
         )
     demand = summary.get("demand", {})
     note = ""

@@ -14,6 +14,7 @@ from dronefab.planning.tables import fill_rates
 from dronefab.report import figures
 from dronefab.report.figures import period_word
 from dronefab.report.html import (
+    card,
     escape,
     money,
     percent,
@@ -88,13 +89,13 @@ def _customer_card(customer: str, u: dict[str, float], attribute: str) -> str:
             ("never", UNIT_COLOURS["never"], "never delivered"),
         )
     )
-    return (
-        f'<div class="card" {attribute}="{escape(customer)}" data-fill-rate="{u["fill_rate"]:.9f}">'
-        f"<h3>{escape(customer)}</h3>"
-        f'<div class="big {rating(u["fill_rate"])}">{percent(u["fill_rate"])}</div>'
-        f'<div class="sub">on-time fill rate · {units(demand)} units demanded</div>'
-        f'<div class="split">{shares}</div>'
-        f'<table class="kv">{rows}</table></div>'
+    return card(
+        customer,
+        percent(u["fill_rate"]),
+        tone=rating(u["fill_rate"]),
+        sub=f"on-time fill rate · {units(demand)} units demanded",
+        body=f'<div class="split">{shares}</div><table class="kv">{rows}</table>',
+        attributes=f'{attribute}="{escape(customer)}" data-fill-rate="{u["fill_rate"]:.9f}"',
     )
 
 
@@ -123,11 +124,14 @@ def headline_section(plan: Plan, horizon: Horizon) -> str:
         for k, v in costs.items()
     )
     money_cards = [
-        '<div class="card"><h3>Total cost</h3>'
-        f'<div class="big" data-objective="{objective:.6f}">{money(objective)}</div>'
-        f'<div class="sub">{objective:,.0f} in the scenario\'s currency, by kind '
-        "(backlog and unmet are lateness penalties, not cash):</div>"
-        f'<table class="kv costs">{cost_rows}</table></div>',
+        card(
+            "Total cost",
+            money(objective),
+            sub=f"{objective:,.0f} in the scenario's currency, by kind "
+            "(backlog and unmet are lateness penalties, not cash):",
+            body=f'<table class="kv costs">{cost_rows}</table>',
+            big_attributes=f'data-objective="{objective:.6f}"',
+        ),
         _solver_card(summary),
     ]
     word = period_word(horizon)
@@ -168,12 +172,11 @@ def _solver_card(summary: dict[str, Any]) -> str:
                 f"{overloads.get('periods', 0):,} ({float(overloads.get('hours', 0.0)):,.0f} h)",
             )
         )
-    body = "".join(f"<tr><td>{escape(k)}</td><td>{escape(v)}</td></tr>" for k, v in rows)
-    return (
-        '<div class="card"><h3>Solver</h3>'
-        f'<div class="big" style="font-size:26px;margin:6px 0 8px">'
-        f'<span class="badge {badge}" style="font-size:18px">{escape(status)}</span></div>'
-        f'<table class="kv">{body}</table></div>'
+    return card(
+        "Solver",
+        f'<span class="badge {badge}" style="font-size:18px">{escape(status)}</span>',
+        rows=rows,
+        big_attributes='style="font-size:26px;margin:6px 0 8px"',
     )
 
 

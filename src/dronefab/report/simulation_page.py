@@ -34,7 +34,7 @@ from dronefab.report.figures import (
     SITE_COLOURS,
     style_figure,
 )
-from dronefab.report.html import day, escape, page, percent, rating, section, table, units
+from dronefab.report.html import card, day, escape, page, percent, rating, section, table, units
 from dronefab.report.sections import figure_html
 
 __all__ = ["SECTIONS", "box_trace", "render_simulation_report", "write_simulation_report"]
@@ -286,16 +286,15 @@ def _customer_card(customer: str, figures: dict[str, Any]) -> str:
     ]
     if plan_fill is not None:
         rows.append(("on-time fill rate of the plan", percent(plan_fill)))
-    body = _key_values(rows)
     share = delivered["mean"] / planned if planned > 0 else 1.0
-    return (
-        f'<div class="card" data-customer="{escape(customer)}" '
-        f'data-fill-rate="{fill["mean"]:.9f}" data-delivered="{delivered["mean"]:.6f}">'
-        f"<h3>{escape(customer)}</h3>"
-        f'<div class="big {rating(fill["mean"])}">{percent(fill["mean"])}</div>'
-        f'<div class="sub">mean on-time fill rate · {percent(share)} of the planned units '
-        f"delivered</div>"
-        f'<table class="kv">{body}</table></div>'
+    return card(
+        customer,
+        percent(fill["mean"]),
+        tone=rating(fill["mean"]),
+        sub=f"mean on-time fill rate · {percent(share)} of the planned units delivered",
+        rows=rows,
+        attributes=f'data-customer="{escape(customer)}" data-fill-rate="{fill["mean"]:.9f}" '
+        f'data-delivered="{delivered["mean"]:.6f}"',
     )
 
 
@@ -315,16 +314,7 @@ def _runs_card(sim: SimulationFolder) -> str:
         seconds = summary.get("attribution_seconds")
         if seconds is not None:
             rows.append(("attribution time", f"{float(seconds):.1f} s"))
-    return f'<div class="card"><h3>The runs</h3><table class="kv">{_key_values(rows)}</table></div>'
-
-
-def _key_values(rows: Sequence[tuple[str, str]]) -> str:
-    """Rows of a card's two-column table; labels wrap, numbers do not."""
-    return "".join(
-        f'<tr><td style="white-space:normal">{escape(k)}</td>'
-        f'<td style="white-space:nowrap;padding-left:8px">{escape(v)}</td></tr>'
-        for k, v in rows
-    )
+    return card("The runs", rows=rows)
 
 
 # -- deliveries ----------------------------------------------------------------------------------

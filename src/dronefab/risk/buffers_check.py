@@ -42,7 +42,7 @@ from dronefab.risk.buffers import (
     write_buffers,
 )
 from dronefab.simulation.disruptions import RiskProfile, risk_profile, sample_supplier_outages
-from dronefab.simulation.results import simulate
+from dronefab.simulation.results import load_engine, simulate
 
 LOSS_TOLERANCE = 1e-6
 """Units lost per unit of baseline on-time deliveries that still count as none (round-off)."""
@@ -294,8 +294,9 @@ def check_buffers(
     buffered = with_stock(scenario, buffers.stock())
     days = scenario.horizon.periods * scenario.horizon.period_days
 
-    progress("simulating the plan without outages")
     calm = dataclasses.replace(profile, outage_rate=np.zeros_like(profile.outage_rate))
+    load_engine(buffered, plan, progress, calm)
+    progress("simulating the plan without outages")
     baseline = _on_time(simulate(buffered, plan, 1, seed=seed, profile=calm).runs_table())[0]
 
     windows = checked_windows(buffers, profile)

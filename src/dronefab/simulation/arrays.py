@@ -86,9 +86,10 @@ def episode_days(
     shape = (len(generators), days, units)
     down, onset = np.zeros(shape, dtype=np.bool_), np.zeros(shape, dtype=np.bool_)
     effective = np.zeros((len(generators), units), dtype=np.int64)
+    no_ends = np.empty((0, 0))  # the kernel does not read when an episode ends
     for i, rng in enumerate(generators):
         times, normals = compiled_draws.draw_arrivals(rng, scale, days, BLOCK)
-        out = (down[i], onset[i], effective[i])
+        out = (down[i], onset[i], no_ends, effective[i])
         compiled_draws.fill_episode_days(times, normals, lognormal, out)
     return down, onset, effective
 

@@ -93,50 +93,6 @@ def fill_alerts(
 
 
 @_compiled
-def fill_daily(
-    times: FloatArray,
-    durations: FloatArray,
-    effective: npt.NDArray[np.bool_],
-    out: tuple[npt.NDArray[np.bool_], npt.NDArray[np.bool_], npt.NDArray[np.int32], FloatArray],
-) -> None:
-    """The effective episodes of ``(run, unit, k)`` arrivals by day, into ``out`` =
-    ``(down, onset, latest, stop)``: the first three ``(run, day, unit)``, zeroed; ``stop`` one
-    more than the effective episodes.
-
-    Episodes are numbered from 1 in ``(run, unit, k)`` order; ``latest`` is the number of the
-    latest one whose first day down, ``round(x)``, is on or before the day; ``stop[n]`` the
-    first day up again, ``round(x + L)`` (``stop[0]`` NaN); onset on ``floor(x)``; down while
-    ``round(x) <= d < round(x + L)``.
-    """
-    down, onset, latest, stop = out
-    days = down.shape[1]
-    stop[0] = math.nan
-    number = 0
-    for run in range(times.shape[0]):
-        for unit in range(times.shape[1]):
-            current, current_stop = 0, 0.0
-            day = 0
-            for k in range(times.shape[2]):
-                if not effective[run, unit, k]:
-                    continue
-                start = times[run, unit, k]
-                number += 1
-                # np.floor keeps a float: a duration of any size cannot overflow
-                stop[number] = np.floor(start + durations[run, unit, k] + 0.5)
-                onset[run, math.floor(start), unit] = True
-                first = math.floor(start + 0.5)
-                while day < days and day < first:
-                    latest[run, day, unit] = current
-                    down[run, day, unit] = current > 0 and current_stop > day
-                    day += 1
-                current, current_stop = number, min(stop[number], days)
-            while day < days:
-                latest[run, day, unit] = current
-                down[run, day, unit] = current > 0 and current_stop > day
-                day += 1
-
-
-@_compiled
 def draw_arrivals(
     rng: np.random.Generator, scale: FloatArray, days: int, block: int
 ) -> tuple[FloatArray, FloatArray]:
@@ -183,24 +139,54 @@ def draw_arrivals(
             return times[:filled], normals[:filled]
 
 
+Days = tuple[npt.NDArray[np.bool_], npt.NDArray[np.bool_], FloatArray]
+"""One run's ``(down, onset, ends)`` by ``(day, unit)``; ``ends`` may be empty (not wanted)."""
+
+
+@_compiled
+def mark_episode(start: float, end: float, unit: int, out: Days) -> None:
+    """Mark an effective disruption ``[start, end)`` of ``unit`` in ``out``: onset on
+    ``floor(start)``, down on the days ``round(start) <= d < round(end)`` (midpoints inside),
+    and on those days ``ends`` (if wanted) the first day up again, ``round(end)``."""
+    down, onset, ends = out
+    days = down.shape[0]
+    onset[math.floor(start), unit] = True
+    stop = np.floor(end + 0.5)  # a float: no overflow, whatever the length
+    for day in range(math.floor(start + 0.5), int(min(stop, days))):
+        down[day, unit] = True
+        if ends.shape[0]:
+            ends[day, unit] = stop
+
+
+@_compiled
+def mark_days(
+    times: FloatArray, durations: FloatArray, effective: npt.NDArray[np.bool_], out: Days
+) -> None:
+    """One run's effective disruptions by day, from its ``(unit, k)`` arrival times, durations
+    and effective flags (:func:`mark_episode`; effective ones never overlap)."""
+    for unit in range(times.shape[0]):
+        for k in range(times.shape[1]):
+            if effective[unit, k]:
+                start = times[unit, k]
+                mark_episode(start, start + durations[unit, k], unit, out)
+
+
 @_compiled
 def fill_episode_days(
     times: FloatArray,
     normals: FloatArray,
     lognormal: tuple[FloatArray, FloatArray],
-    out: tuple[npt.NDArray[np.bool_], npt.NDArray[np.bool_], IntArray],
+    out: tuple[npt.NDArray[np.bool_], npt.NDArray[np.bool_], FloatArray, IntArray],
 ) -> None:
     """One run's disruptions by day, from :func:`draw_arrivals`' ``(k, unit)`` draws: into
-    ``out`` = ``(down, onset, effective)``, the first two ``(day, unit)`` and zeroed, the last
-    ``(unit,)`` counts of effective disruptions.
+    ``out`` = ``(down, onset, ends, effective)``, the first three as :data:`Days` (zeroed), the
+    last ``(unit,)`` counts of effective disruptions.
 
     Durations are ``exp(mu + sigma * Z)`` (``lognormal`` is ``(mu, sigma)``, per unit); a
-    disruption is effective when it arrives at or after the end of the last effective one;
-    the days it covers are ``round(x) <= d < round(x + L)`` and its onset ``floor(x)``, as
-    :func:`fill_daily` numbers them (effective ones never overlap, so each marks its own days).
+    disruption is effective when it arrives at or after the end of the last effective one.
     """
     mu, sigma = lognormal
-    down, onset, effective = out
+    down, onset, ends, effective = out
     days = down.shape[0]
     for unit in range(times.shape[1]):
         end = -math.inf
@@ -210,11 +196,6 @@ def fill_episode_days(
                 break
             if start < end:
                 continue
-            length = math.exp(mu[unit] + sigma[unit] * normals[k, unit])
-            end = start + length
+            end = start + math.exp(mu[unit] + sigma[unit] * normals[k, unit])
             effective[unit] += 1
-            onset[math.floor(start), unit] = True
-            first = math.floor(start + 0.5)
-            stop = min(np.floor(end + 0.5), days)  # a float: no overflow, whatever the length
-            for day in range(first, int(stop)):
-                down[day, unit] = True
+            mark_episode(start, end, unit, (down, onset, ends))

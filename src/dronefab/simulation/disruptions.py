@@ -493,7 +493,7 @@ def sample_supplier_outages(
         counts=arrivals.counts,
         effective=arrivals.effective,
         disrupted=by_day.down,
-        ends=by_day.ends(),
+        ends=by_day.ends,
     )
 
 
@@ -603,39 +603,26 @@ def _arrivals(
 
 @dataclass(frozen=True, eq=False)
 class _Days:
-    """Effective episodes by day, ``(run, day, unit)``.
-
-    ``latest`` numbers (from 1; 0 for none) the latest episode starting on or before the day;
-    ``stop[n]`` is the first day after episode ``n`` (``stop[0]`` is NaN).
-    """
+    """Effective episodes by day, ``(run, day, unit)``: down days, onset days and, on down days,
+    the first day after the episode (NaN elsewhere)."""
 
     down: BoolArray
     onset: BoolArray
-    latest: npt.NDArray[np.int32]
-    stop: FloatArray
-
-    def ends(self) -> FloatArray:
-        """``(run, day, unit)`` the first day after the episode covering each down day, else NaN."""
-        return np.where(self.down, self.stop[self.latest], np.nan)
+    ends: FloatArray
 
 
 def _daily(arrivals: _Arrivals, days: int) -> _Days:
-    """The effective episodes of ``arrivals`` by day.
-
-    Down on day ``d`` for ``round(x) <= d < round(x + L)``; onset on ``floor(x)``. Episodes of a
-    unit are disjoint in time, so the latest one starting (being down) on or before a day is the
-    only one that can cover it (:func:`~dronefab.simulation.compiled_draws.fill_daily`).
-    """
+    """The effective episodes of ``arrivals`` by day: down on day ``d`` for
+    ``round(x) <= d < round(x + L)``, onset on ``floor(x)``
+    (:func:`~dronefab.simulation.compiled_draws.mark_days`, the engine's own rule)."""
     run_count, units, _ = arrivals.times.shape
-    episodes = int(arrivals.effective.sum())
-    if episodes >= np.iinfo(np.int32).max:
-        message = f"{episodes} disruptions in one block of runs; sample fewer runs at a time"
-        raise UsageError(message)
     shape = (run_count, days, units)
     down = np.zeros(shape, dtype=np.bool_)
     onset = np.zeros(shape, dtype=np.bool_)
-    latest = np.zeros(shape, dtype=np.int32)
-    stop = np.empty(episodes + 1)
-    out = (down, onset, latest, stop)
-    compiled_draws.fill_daily(arrivals.times, arrivals.durations, arrivals.effective, out)
-    return _Days(down, onset, latest, stop)
+    ends = np.full(shape, np.nan)
+    for i in range(run_count):
+        out = (down[i], onset[i], ends[i])
+        compiled_draws.mark_days(
+            arrivals.times[i], arrivals.durations[i], arrivals.effective[i], out
+        )
+    return _Days(down, onset, ends)

@@ -26,11 +26,16 @@ from dronefab.files import write_text
 from dronefab.model.scenario import Scenario
 from dronefab.planning.plan import Plan
 from dronefab.planning.tables import on_time_by_due_period
-from dronefab.simulation import engine
 from dronefab.simulation.attribution import RiskNode, attribution_table, simulate_without_each
 from dronefab.simulation.disruptions import RiskProfile, risk_profile
 from dronefab.simulation.recovery import recovery_table
-from dronefab.simulation.results import QUANTILES, SimulationResult, simulate, simulate_inputs
+from dronefab.simulation.results import (
+    QUANTILES,
+    SimulationResult,
+    load_engine,
+    simulate,
+    simulate_inputs,
+)
 
 TABLES = ("runs", "sites", "periods")
 """The tables every simulation folder has; recovery.csv and attribution.csv follow when made."""
@@ -228,10 +233,8 @@ def run_stress_test(
     advance = count if count is not None else _uncounted
     profile = risk_profile(scenario)
     runs = options.runs
-    if options.backend == "local" and not engine.is_loaded():
-        # Say why the first simulation on a machine waits (numba compiles the engine once).
-        show("loading the simulation engine (compiled on its first use on a machine, ~20 s)")
-        simulate(scenario, plan, [0], 1, options.seed, 1, profile)
+    if options.backend == "local":
+        load_engine(scenario, plan, show, profile)
     show(f"simulating {runs if isinstance(runs, int) else len(runs):,} runs")
     started = time.perf_counter()
     result = simulate(

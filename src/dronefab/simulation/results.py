@@ -18,7 +18,7 @@ cumulative demand minus cumulative deliveries, ``backlog_end`` that of the last 
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
 import numpy as np
@@ -29,6 +29,7 @@ from dronefab.model.scenario import Scenario
 from dronefab.model.timeline import FloatArray
 from dronefab.planning.plan import Plan
 from dronefab.planning.tables import on_time_by_due_period
+from dronefab.simulation import engine
 from dronefab.simulation.arrays import IntArray
 from dronefab.simulation.backends import ChunkProgress, simulate_chunks, split_runs
 from dronefab.simulation.disruptions import RiskProfile, risk_profile
@@ -203,6 +204,25 @@ def simulate(
         address=address,
         progress=progress,
     )
+
+
+LOADING_STAGE = "loading the simulation engine (compiled on its first use on a machine, ~20 s)"
+"""The stage :func:`load_engine` announces."""
+
+
+def load_engine(
+    scenario: Scenario, plan: Plan, progress: Callable[[str], None], profile: RiskProfile
+) -> None:
+    """Load the compiled engine into this process, or compile it on a machine's first use,
+    saying so through ``progress`` (nothing when it is loaded already): the first simulation
+    would otherwise wait ~20 s under a stage that names the simulation instead.
+
+    Loads by simulating one run of one day of ``plan`` (locally; Ray workers load their own).
+    """
+    if engine.is_loaded():
+        return
+    progress(LOADING_STAGE)
+    simulate(scenario, plan, [0], 1, profile=profile, chunk=1)
 
 
 def simulate_inputs(
