@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+import importlib
 from collections.abc import Callable
 from typing import Any
 
+import pandas as pd
 import pytest
 
 from dronefab import Scenario
+from dronefab.model.generate import GeneratorOptions, generate_scenario
 from dronefab.planning import Plan, plan
 from dronefab.planning.explain import (
     LEAD_TIME,
@@ -20,6 +23,8 @@ from dronefab.planning.explain import (
 from .documents import minimal_document
 
 Load = Callable[[dict[str, Any]], Scenario]
+# The module, not the function of the same name that dronefab.planning exports.
+PLAN_MODULE = importlib.import_module("dronefab.planning.plan")
 
 
 def reasons(result: Plan) -> dict[str, float]:
@@ -94,3 +99,20 @@ def test_a_part_nobody_supplies_is_named(scenario_from: Load) -> None:
     assert_explained(result)
     assert set(reasons(result)) == {f"{MISSING_SUPPLIER}: frame"}
     assert result.explanations["quantity"].sum() == pytest.approx(110 - 30)
+
+
+@pytest.mark.parametrize("cores", [1, 2, 3])
+def test_explanations_do_not_depend_on_the_cores(
+    cores: int, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The relaxations solve beside the station values on spare cores (none, one or two
+    threads here); the explanations and station values are those of the one-core run."""
+    scenario = generate_scenario(GeneratorOptions(sites=6, periods=20, seed=3))
+    monkeypatch.setattr(PLAN_MODULE, "usable_cores", lambda: 1)
+    alone = plan(scenario)
+    monkeypatch.setattr(PLAN_MODULE, "usable_cores", lambda: cores)
+    beside = plan(scenario)
+    assert len(alone.explanations) > 0
+    assert set(alone.explanations["reason"]) >= {WORK_CENTER, LEAD_TIME}
+    pd.testing.assert_frame_equal(alone.explanations, beside.explanations)
+    pd.testing.assert_frame_equal(alone.station_value, beside.station_value)

@@ -17,7 +17,10 @@ Method (a relaxation cascade, then duals to name the constraint):
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from concurrent.futures import Executor, Future
 from dataclasses import dataclass
+from typing import Any, TypeVar
 
 import numpy as np
 import pandas as pd
@@ -44,6 +47,7 @@ COLUMNS = [
     "constraint",
 ]
 MAX_CONSTRAINTS_PER_BUCKET = 3
+Result = TypeVar("Result")
 
 
 def late_units(m: PlanningModel, values: Float) -> tuple[Float, Float]:
@@ -248,45 +252,84 @@ class Cascade:
     critical: np.ndarray  # purchased item on each item's critical path
 
 
-def relaxation_cascade(
-    m: PlanningModel, values: Float, dual: Float | None, time_limit: float | None
-) -> Cascade:
-    """Solve the relaxations R1 and R2 and collect what the explanations need."""
+def _late_without_work_centers(
+    net: Network, prune: bool, time_limit: float | None
+) -> tuple[Float, dict[int, Group]]:
+    """R1, the model without work-center capacity: its late units and binding suppliers.
+
+    Its duals name the suppliers that bind once the work centers no longer do (in the full
+    model they are often hidden behind them).
+    """
+    r1 = build_model(net, ModelSettings(prune=prune, work_center_capacity=False))
+    solved = solve(r1.lp, time_limit)
+    groups = supplier_groups(r1, solved.row_dual) if solved.row_dual is not None else {}
+    return late_units(r1, solved.values)[0], groups
+
+
+def _late_without_capacity(net: Network, prune: bool, time_limit: float | None) -> Float:
+    """R2, the model without work-center or supplier capacity: its late units."""
+    relaxed = ModelSettings(prune=prune, work_center_capacity=False, supplier_capacity=False)
+    r2 = build_model(net, relaxed)
+    return late_units(r2, solve(r2.lp, time_limit, need_duals=False).values)[0]
+
+
+def _done(function: Callable[..., Result], *args: Any) -> Future[Result]:
+    """Run ``function`` now; its result as an already finished future."""
+    future: Future[Result] = Future()
+    future.set_result(function(*args))
+    return future
+
+
+def start_explaining(
+    m: PlanningModel,
+    values: Float,
+    dual: Float | None,
+    time_limit: float | None,
+    pool: Executor | None = None,
+) -> Callable[[], pd.DataFrame]:
+    """Start explaining the plan's late units; returns a function that gives the explanations.
+
+    The two relaxations (R1, R2) are independent solves: with a ``pool`` they run on its
+    threads (HiGHS releases the GIL) while the caller goes on with other work, and the returned
+    function waits for them. Without one they are solved here, before returning. The
+    explanations are the same either way.
+    """
     net, settings = m.network, m.settings
     late, never = late_units(m, values)
+    if late.sum() <= 1e-6:
+        return lambda: pd.DataFrame(columns=COLUMNS)
     wc_groups = work_center_groups(m, dual) if dual is not None else {}
     products = {int(p) for p in np.nonzero(late > 1e-6)[1]}
     closures = {p: closure(net, p) for p in products}
     earliest, critical = cumulative_lead_time(net)
     cascade = Cascade(late, never, late, late, wc_groups, {}, closures, earliest, critical)
-    if not (settings.work_center_capacity or settings.supplier_capacity):
-        return cascade
-    # R1: no work-center capacity. Its duals name the suppliers that bind once the work
-    # centers no longer do (in the full model they are often hidden behind them).
-    r1 = build_model(net, ModelSettings(prune=settings.prune, work_center_capacity=False))
-    solved1 = solve(r1.lp, time_limit)
-    cascade.late1 = late_units(r1, solved1.values)[0]
-    if solved1.row_dual is not None:
-        cascade.sup_groups = supplier_groups(r1, solved1.row_dual)
-    relaxed = ModelSettings(
-        prune=settings.prune, work_center_capacity=False, supplier_capacity=False
-    )
-    r2 = build_model(net, relaxed)
-    cascade.late2 = late_units(r2, solve(r2.lp, time_limit, need_duals=False).values)[0]
-    return cascade
+    relax = settings.work_center_capacity or settings.supplier_capacity
+    if relax:
+        run = pool.submit if pool is not None else _done
+        r1 = run(_late_without_work_centers, net, settings.prune, time_limit)
+        r2 = run(_late_without_capacity, net, settings.prune, time_limit)
+
+    def finish() -> pd.DataFrame:
+        if relax:
+            cascade.late1, cascade.sup_groups = r1.result()
+            cascade.late2 = r2.result()
+        return _explanations(net, cascade)
+
+    return finish
 
 
 def explain(
     m: PlanningModel, values: Float, dual: Float | None, time_limit: float | None
 ) -> pd.DataFrame:
     """Explanations for every late or never-delivered unit (see the module docstring)."""
-    late, _ = late_units(m, values)
-    if late.sum() <= 1e-6:
-        return pd.DataFrame(columns=COLUMNS)
-    cascade = relaxation_cascade(m, values, dual, time_limit)
+    return start_explaining(m, values, dual, time_limit)()
+
+
+def _explanations(net: Network, cascade: Cascade) -> pd.DataFrame:
+    """One row per (late bucket, reason), in the order a planner reads them."""
     rows = []
-    for k, p, t in zip(*np.nonzero(late > 1e-6), strict=True):
-        rows += _explain_bucket(m.network, cascade, int(k), int(p), int(t))
+    for k, p, t in zip(*np.nonzero(cascade.late > 1e-6), strict=True):
+        rows += _explain_bucket(net, cascade, int(k), int(p), int(t))
     frame = pd.DataFrame(rows, columns=COLUMNS)
     frame = frame[frame["quantity"] > 1e-6]
     return frame.sort_values(

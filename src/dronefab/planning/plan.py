@@ -11,7 +11,9 @@ import json
 import math
 import os
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from concurrent.futures import ThreadPoolExecutor
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -23,7 +25,7 @@ from dronefab.files import ID_COLUMNS, read_json, write_text
 from dronefab.model.scenario import Scenario
 from dronefab.planning import tables
 from dronefab.planning.explain import COLUMNS as EXPLANATION_COLUMNS
-from dronefab.planning.explain import explain
+from dronefab.planning.explain import start_explaining
 from dronefab.planning.marginal import COLUMNS as STATION_COLUMNS
 from dronefab.planning.marginal import station_values
 from dronefab.planning.model import ModelSettings, build_model, do_nothing_solution
@@ -228,6 +230,26 @@ def _quiet(stage: str) -> None:
     """The default progress callback: says nothing."""
 
 
+def usable_cores() -> int:
+    """Cores this process may run on (its CPU affinity where the system reports one)."""
+    if hasattr(os, "sched_getaffinity"):
+        return len(os.sched_getaffinity(0))
+    return os.cpu_count() or 1
+
+
+@contextmanager
+def _background_solves() -> Iterator[ThreadPoolExecutor | None]:
+    """Threads for solves that may run beside the caller's: one per spare core, two at most
+    (the explanations have two relaxations); None on a single core, where they would only
+    compete with the caller."""
+    spare = min(2, usable_cores() - 1)
+    if spare < 1:
+        yield None
+        return
+    with ThreadPoolExecutor(max_workers=spare, thread_name_prefix="dronefab-solve") as pool:
+        yield pool
+
+
 def plan(
     scenario: Scenario,
     options: PlanOptions | None = None,
@@ -281,8 +303,11 @@ def plan(
     explain_started = time.perf_counter()
     if options.explain:
         progress("explaining late units")
-        frames["explanations"] = explain(model, values, solution.row_dual, time_limit)
-        frames["station_value"] = station_values(model, solution, options.exact_station_values)
+        with _background_solves() as pool:
+            # The relaxations solve on the other cores while this thread values the stations.
+            explanations = start_explaining(model, values, solution.row_dual, time_limit, pool)
+            frames["station_value"] = station_values(model, solution, options.exact_station_values)
+            frames["explanations"] = explanations()
     else:
         # The same columns as explained plans, so readers need no special case; summary.json's
         # "explained" says the tables are empty because nothing was explained.
