@@ -303,16 +303,15 @@ def start_explaining(
     closures = {p: closure(net, p) for p in products}
     earliest, critical = cumulative_lead_time(net)
     cascade = Cascade(late, never, late, late, wc_groups, {}, closures, earliest, critical)
-    relax = settings.work_center_capacity or settings.supplier_capacity
-    if relax:
-        run = pool.submit if pool is not None else _done
-        r1 = run(_late_without_work_centers, net, settings.prune, time_limit)
-        r2 = run(_late_without_capacity, net, settings.prune, time_limit)
+    if not (settings.work_center_capacity or settings.supplier_capacity):
+        return lambda: _explanations(net, cascade)  # nothing to relax
+    run = pool.submit if pool is not None else _done
+    r1 = run(_late_without_work_centers, net, settings.prune, time_limit)
+    r2 = run(_late_without_capacity, net, settings.prune, time_limit)
 
     def finish() -> pd.DataFrame:
-        if relax:
-            cascade.late1, cascade.sup_groups = r1.result()
-            cascade.late2 = r2.result()
+        cascade.late1, cascade.sup_groups = r1.result()
+        cascade.late2 = r2.result()
         return _explanations(net, cascade)
 
     return finish

@@ -17,7 +17,6 @@ from typing import Any
 
 import pandas as pd
 import plotly.graph_objects as go
-from plotly.offline import get_plotlyjs
 
 from dronefab.files import write_text
 from dronefab.report.figures import SITE_COLOURS, style_figure
@@ -88,7 +87,6 @@ def render_buffers_report(summary: dict[str, Any], rows: pd.DataFrame) -> str:
         subtitle=subtitle,
         contents=SECTIONS,
         sections=bodies,
-        script=get_plotlyjs(),
         footer="Written by dronefab. Every figure comes from the folder's buffers.csv and "
         "buffers.json; docs/risk.md explains the method.",
     )

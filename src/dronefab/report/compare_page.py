@@ -18,7 +18,6 @@ from typing import Any
 import numpy as np
 import pandas as pd
 import plotly.graph_objects as go
-from plotly.offline import get_plotlyjs
 from plotly.subplots import make_subplots
 
 from dronefab.errors import UsageError
@@ -94,7 +93,6 @@ def render_compare_report(compare_dir: str | os.PathLike[str]) -> str:
             delivered_section(runs, names),
             fill_rate_section(runs, names, table_frame),
         ],
-        script=get_plotlyjs(),
         footer="Written by dronefab from compare.json, compare.csv and each variant's folder; "
         "hover a chart for exact values.",
     )

@@ -20,7 +20,6 @@ import numpy as np
 import pandas as pd
 import plotly.graph_objects as go
 import plotly.io as pio
-from plotly.offline import get_plotlyjs
 
 from dronefab.files import write_text
 from dronefab.report.figures import style_figure
@@ -103,7 +102,6 @@ def render_design_report(summary: dict[str, Any], frames: dict[str, pd.DataFrame
         subtitle=subtitle,
         contents=SECTIONS,
         sections=bodies,
-        script=get_plotlyjs(),
         footer="Written by dronefab. Every figure comes from the design folder's CSV tables and "
         "design.json; hover a chart for exact values.",
     )

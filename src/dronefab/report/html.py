@@ -11,6 +11,8 @@ import math
 from collections.abc import Iterable, Sequence
 from datetime import date
 
+from plotly.offline import get_plotlyjs
+
 CSS = """
 :root { --ink: #1f2933; --muted: #616e7c; --line: #d9e2ec; --panel: #ffffff; --page: #f4f6f8;
   --accent: #2f6fab; --good: #1e7d46; --warn: #b7791f; --bad: #c0392b; }
@@ -221,11 +223,10 @@ def page(
     subtitle: str,
     contents: Sequence[tuple[str, str]],
     sections: Sequence[str],
-    script: str,
     footer: str,
     links: Sequence[tuple[str, str]] = (),
 ) -> str:
-    """The whole document: styles and ``script`` (the plotly library) inline, once.
+    """The whole document: styles and the plotly library inline, once, so it works offline.
 
     Parameters
     ----------
@@ -235,8 +236,6 @@ def page(
         ``(anchor, title)`` of each section, for the navigation bar.
     sections
         The sections' markup, in order.
-    script
-        JavaScript placed in a single ``<script>`` element in the head.
     footer
         Text of the page footer.
     links
@@ -256,7 +255,7 @@ def page(
 <meta name="viewport" content="width=device-width, initial-scale=1">
 <title>{escape(title)}</title>
 <style>{CSS}</style>
-<script type="text/javascript">{script}</script>
+<script type="text/javascript">{get_plotlyjs()}</script>
 </head>
 <body>
 <header><div class="wrap">

@@ -17,8 +17,6 @@ from datetime import date, timedelta
 from pathlib import Path
 from typing import Any
 
-from plotly.offline import get_plotlyjs
-
 from dronefab.files import write_text
 from dronefab.model.schema import Horizon
 from dronefab.model.timeline import horizon_end
@@ -110,7 +108,6 @@ def render_plan_report(plan: Plan, links: Sequence[tuple[str, str]] = ()) -> str
         subtitle=subtitle,
         contents=SECTIONS,
         sections=bodies,
-        script=get_plotlyjs(),
         footer="Written by dronefab. Every figure comes from the plan folder's CSV tables and "
         "summary.json; hover a chart for exact values.",
         links=links,

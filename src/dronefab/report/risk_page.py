@@ -18,7 +18,6 @@ from typing import Any
 
 import pandas as pd
 import plotly.graph_objects as go
-from plotly.offline import get_plotlyjs
 
 from dronefab.files import write_text
 from dronefab.report.figures import SITE_COLOURS, style_figure
@@ -75,7 +74,6 @@ def render_risk_report(assessment: RiskAssessment) -> str:
         subtitle=subtitle,
         contents=SECTIONS,
         sections=bodies,
-        script=get_plotlyjs(),
         footer="Written by dronefab. Every figure comes from the risk folder's risk.csv and "
         "summary.json; hover a chart for exact values.",
     )

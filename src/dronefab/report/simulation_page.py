@@ -23,7 +23,6 @@ from typing import Any
 import numpy as np
 import pandas as pd
 import plotly.graph_objects as go
-from plotly.offline import get_plotlyjs
 from plotly.subplots import make_subplots
 
 from dronefab.errors import UsageError
@@ -154,7 +153,6 @@ def render_simulation_report(sim: SimulationFolder) -> str:
         subtitle=subtitle,
         contents=SECTIONS,
         sections=bodies,
-        script=get_plotlyjs(),
         footer="Written by dronefab. Every figure comes from the simulation folder's CSV tables "
         "and summary.json; hover a chart for exact values.",
     )
