@@ -20,14 +20,13 @@ import sys
 import time
 from pathlib import Path
 
-import highspy
 import numpy as np
 
 from dronefab.model.generate import GeneratorOptions, generate_scenario
 from dronefab.planning.lp import LinearProgram
 from dronefab.planning.model import build_model
 from dronefab.planning.network import Network
-from dronefab.planning.solve import to_highs
+from dronefab.planning.solve import new_highs, to_highs
 
 ROOT = Path(__file__).resolve().parent.parent
 FLOWS = ("Transfer", "Purchase", "Shipment", "Production")
@@ -36,9 +35,7 @@ FLOWS = ("Transfer", "Purchase", "Shipment", "Production")
 def _solve(lp: LinearProgram, keep: np.ndarray) -> tuple[float, float, np.ndarray]:
     """Solve the LP without the columns outside ``keep``, as dronefab does; (seconds, objective,
     column values of the full model, zero where left out)."""
-    highs = highspy.Highs()
-    highs.setOptionValue("output_flag", False)
-    highs.setOptionValue("solver", "ipm")
+    highs = new_highs(solver="ipm")
     highs.passModel(to_highs(lp))
     dropped = np.flatnonzero(~keep).astype(np.int32)
     highs.deleteCols(len(dropped), dropped)

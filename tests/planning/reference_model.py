@@ -78,6 +78,7 @@ import numpy as np
 
 from dronefab.model import Scenario
 from dronefab.model.schema import Horizon, Site, WorkCenter
+from dronefab.planning.solve import new_highs
 
 COST_KINDS = ("purchase", "labour", "lane", "holding", "backlog", "unmet")
 
@@ -221,8 +222,9 @@ class _Model:
     """A HiGHS model grown one column and one row at a time."""
 
     def __init__(self, integer: bool) -> None:
-        self.highs = highspy.Highs()
-        self.highs.setOptionValue("output_flag", False)
+        # The reference builds its own model; only the instance comes from dronefab, so that it
+        # too keeps the process-wide HiGHS rules (silent, no per-instance threads).
+        self.highs = new_highs()
         self.integer = integer
 
     def variable(self, name: str, cost: float, discrete: bool = False) -> int:

@@ -72,8 +72,18 @@ app = typer.Typer(
     pretty_exceptions_enable=False,
     rich_markup_mode="rich",
 )
-out = Console()
-err = Console(stderr=True)
+
+
+def _console(stderr: bool = False) -> Console:
+    """A console that wraps lines only on a terminal: a pipe or a file gets each message whole,
+    so that a path or a suggested command is never split at column 80."""
+    console = Console(stderr=stderr)
+    console.soft_wrap = not console.is_terminal
+    return console
+
+
+out = _console()
+err = _console(stderr=True)
 
 ScenarioArg = Annotated[
     str,

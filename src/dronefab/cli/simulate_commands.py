@@ -112,6 +112,23 @@ def simulate_command(
     print_simulation_headline(summary, out_dir)
 
 
+@app.command("warmup")
+def warmup_command() -> None:
+    """Compile the stress test's engine now (about 20 s, once per machine and version), so that
+    the first stress test, buffers check or demo does not wait for it. The install procedure
+    runs it."""
+    import time
+
+    from dronefab.simulation.results import warm_up
+
+    started = time.perf_counter()
+    with stage_display() as show:
+        done = warm_up(progress=show)
+    seconds = time.perf_counter() - started
+    how = "compiled" if done.compiled else "already compiled: loaded from the cache"
+    out.print(f"simulation engine ready ({how}, {seconds:.1f} s); cache: {done.cache}")
+
+
 def _compare_command(
     paths: list[str], options: StressTest, seed: int | None, out_dir: Path
 ) -> None:

@@ -13,7 +13,7 @@ import pandas as pd
 
 from dronefab.planning.explain import late_units
 from dronefab.planning.model import PlanningModel
-from dronefab.planning.solve import Solution
+from dronefab.planning.solve import Solution, change_row_bounds, optimal_objective
 
 COLUMNS = [
     "site",
@@ -70,15 +70,15 @@ def station_values(m: PlanningModel, solution: Solution, exact: int = 5) -> pd.D
     for n in np.argsort(-frame["estimated_saving"].to_numpy())[:exact]:
         if frame.at[n, "estimated_saving"] <= 1e-9:
             break
-        rows = (block.start + n * T + np.arange(T)).astype(np.int32)
+        rows = block.start + n * T + np.arange(T)
         original = net.available_hours[site[n], wc[n], :]
         lower = np.full(T, -np.inf)
-        highs.changeRowsBounds(T, rows, lower, original + per_station[n])  # type: ignore[attr-defined]
-        highs.run()
+        change_row_bounds(highs, rows, lower, original + per_station[n])
+        objective = optimal_objective(highs, "valuing one more station")
         values = np.asarray(highs.getSolution().col_value)
-        frame.at[n, "saving"] = solution.objective - highs.getInfo().objective_function_value
+        frame.at[n, "saving"] = solution.objective - objective
         frame.at[n, "extra_on_time_units"] = (
             float(net.demand.sum() - late_units(m, values)[0].sum()) - on_time_now
         )
-        highs.changeRowsBounds(T, rows, lower, original)  # type: ignore[attr-defined]
+        change_row_bounds(highs, rows, lower, original)
     return frame.sort_values("estimated_saving", ascending=False, ignore_index=True)

@@ -2,6 +2,10 @@
 
 The matrix reaches HiGHS in one ``passModel`` call. A solver failure becomes a
 :class:`PlanningError` saying what happened in words, never a bare status code.
+
+Every HiGHS instance of dronefab comes from :func:`new_highs`, which keeps two process-wide
+rules that single instances cannot: nothing is printed, and no instance sets its own
+``threads`` (see :func:`new_highs`).
 """
 
 from __future__ import annotations
@@ -13,7 +17,7 @@ import highspy
 import numpy as np
 
 from dronefab.errors import DronefabError
-from dronefab.planning.lp import Float, LinearProgram
+from dronefab.planning.lp import Float, Int, LinearProgram
 
 
 class PlanningError(DronefabError):
@@ -36,6 +40,70 @@ class Solution:
     seconds: float
     iterations: int
     highs: highspy.Highs
+
+
+class _QuietHighs(highspy.Highs):
+    """A HiGHS instance whose output is off before HiGHS can print its banner.
+
+    HiGHS prints its banner on the first call that may log unless ``output_flag`` is already
+    off. Since highspy 1.16 that call is ``setCallback``, made by highspy's own constructor
+    through :meth:`enableCallbacks`, so the option must be set inside the constructor.
+    """
+
+    def enableCallbacks(self) -> None:  # noqa: N802 (highspy's name)
+        self.setOptionValue("output_flag", False)
+        super().enableCallbacks()  # type: ignore[no-untyped-call]
+
+
+def new_highs(**options: bool | int | float | str) -> highspy.Highs:
+    """A silent HiGHS instance with ``options`` set.
+
+    HiGHS runs the instances of a process on one thread scheduler, sized by the first instance
+    that runs; since HiGHS 1.16 an instance whose ``threads`` option asks for another size does
+    not solve at all (its status stays "Not Set"). So no dronefab instance sets ``threads``:
+    each solve runs on the scheduler's default size, whichever analysis ran first in the process.
+
+    Raises
+    ------
+    ValueError
+        If ``options`` sets ``threads`` or an option HiGHS does not know.
+    """
+    if "threads" in options:
+        message = "HiGHS's threads option is process-wide; dronefab never sets it per instance"
+        raise ValueError(message)
+    highs = _QuietHighs()  # type: ignore[no-untyped-call]
+    highs.setOptionValue("output_flag", False)  # highspy before 1.9 has no enableCallbacks
+    for name, value in options.items():
+        if highs.setOptionValue(name, value) != highspy.HighsStatus.kOk:
+            message = f"HiGHS refused option {name}={value!r}"
+            raise ValueError(message)
+    return highs
+
+
+def change_row_bounds(highs: highspy.Highs, rows: Int, lower: Float, upper: Float) -> None:
+    """Set the bounds of ``rows`` (positions in the model) before a re-solve."""
+    if len(rows):  # highspy >= 1.13 has changeRowsBounds; its type stubs still lack it
+        highs.changeRowsBounds(len(rows), rows, lower, upper)  # type: ignore[attr-defined]
+
+
+def optimal_objective(highs: highspy.Highs, what: str) -> float:
+    """Run ``highs`` and return its optimal objective.
+
+    Every re-solve of a model already passed (warm-started from the last basis) goes through
+    here, so that a solve that fails never leaves the previous solution to be read as its own.
+
+    Raises
+    ------
+    PlanningError
+        If the solve does not end optimal, naming ``what`` was solved and the status in words.
+    """
+    run_status = highs.run()
+    status = highs.modelStatusToString(highs.getModelStatus())
+    if status != "Optimal":
+        reason = failure_reason(status, run_status)
+        message = f"{what}: {reason}"
+        raise PlanningError(message)
+    return float(highs.getInfo().objective_function_value)
 
 
 def to_highs(lp: LinearProgram) -> highspy.HighsLp:
@@ -81,6 +149,13 @@ _FAILURES = {
 }
 
 
+def failure_reason(status: str, run_status: highspy.HighsStatus | None = None) -> str:
+    """A solver status in words."""
+    if run_status == highspy.HighsStatus.kError and status == "Not Set":
+        return "HiGHS refused to start the solve (an invalid option or model); report the scenario"
+    return _FAILURES.get(status, f"the solver stopped with status '{status}'")
+
+
 def solve(
     lp: LinearProgram,
     time_limit: float | None = None,
@@ -106,8 +181,7 @@ def solve(
     PlanningError
         When no usable plan comes back, with the reason in words.
     """
-    highs = highspy.Highs()  # type: ignore[no-untyped-call]
-    highs.setOptionValue("output_flag", False)
+    highs = new_highs()
     if time_limit is not None:
         highs.setOptionValue("time_limit", float(time_limit))
     if not lp.is_mip:
@@ -123,20 +197,19 @@ def solve(
         initial.value_valid = True
         highs.setSolution(initial)
     started = time.perf_counter()
-    highs.run()
+    run_status = highs.run()
     status = highs.modelStatusToString(highs.getModelStatus())
     if status == "Unknown" and not lp.is_mip and not need_duals:
         # Without crossover the interior-point solver may stop short of declaring optimality
         # (seen on tiny models); crossover finishes the job from where it stopped.
         highs.setOptionValue("run_crossover", "on")
-        highs.run()
+        run_status = highs.run()
         status = highs.modelStatusToString(highs.getModelStatus())
     seconds = time.perf_counter() - started
     info = highs.getInfo()
     has_plan = info.primal_solution_status == 2  # kSolutionStatusFeasible
     if status != "Optimal" and not (lp.is_mip and has_plan):
-        reason = _FAILURES.get(status, f"the solver stopped with status '{status}'")
-        message = f"no plan: {reason}"
+        message = f"no plan: {failure_reason(status, run_status)}"
         raise PlanningError(message)
     solution = highs.getSolution()
     values = np.asarray(solution.col_value, dtype=np.float64)

@@ -26,12 +26,17 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
-import highspy
 import numpy as np
 
 from dronefab.errors import UsageError
 from dronefab.planning.lp import Float, LinearProgram
-from dronefab.planning.solve import PlanningError, to_highs
+from dronefab.planning.solve import (
+    PlanningError,
+    change_row_bounds,
+    new_highs,
+    optimal_objective,
+    to_highs,
+)
 from dronefab.planning.tables import on_time_by_due_period
 from dronefab.risk.design_model import DesignModel, StrikeScenarios
 
@@ -138,16 +143,12 @@ class ScenarioSolver:
     dual simplex method restarts from the previous optimal basis in a few pivots.
     """
 
-    def __init__(self, model: DesignModel, threads: int | None = None) -> None:
+    def __init__(self, model: DesignModel) -> None:
         self.model = model
         lp = model.planning.lp
-        self.highs = highspy.Highs()  # type: ignore[no-untyped-call]
-        self.highs.setOptionValue("output_flag", False)
-        if threads is not None:
-            self.highs.setOptionValue("threads", int(threads))
         # The first solve is a cold one: interior point then crossover (fast on big LPs), after
         # which every solve restarts the dual simplex method from the previous basis.
-        self.highs.setOptionValue("solver", "ipm")
+        self.highs = new_highs(solver="ipm")
         self.highs.passModel(to_highs(lp))
         self.base_upper = lp.column_vector(lp.col_upper)
         self.linked = np.unique(model.link_column)
@@ -192,24 +193,15 @@ class ScenarioSolver:
         rows = model.capacity_rows
         row_upper = model.capacity_upper(availability, open_)
         upper, link_upper = self._column_upper(open_)
-        if len(rows):
-            # changeRowsBounds exists at run time but is missing from highspy's type stubs
-            highs.changeRowsBounds(  # type: ignore[attr-defined]
-                len(rows), rows, np.full(len(rows), -np.inf), row_upper
-            )
+        change_row_bounds(highs, rows, np.full(len(rows), -np.inf), row_upper)
         if len(self.linked):
             linked = self.linked
             highs.changeColsBounds(len(linked), linked, np.zeros(len(linked)), upper[linked])
-        highs.run()
-        status = highs.modelStatusToString(highs.getModelStatus())
-        if status != "Optimal":
-            message = f"a scenario's planning LP was not solved to optimality ({status})"
-            raise PlanningError(message)
+        objective = optimal_objective(highs, "a strike scenario's planning LP")
         if self.solves == 0:
             highs.setOptionValue("solver", "simplex")
         self.solves += 1
         solution = highs.getSolution()
-        objective = float(highs.getInfo().objective_function_value)
         row_dual = np.asarray(solution.row_dual, dtype=np.float64)
         col_dual = np.asarray(solution.col_dual, dtype=np.float64)
         gradient = np.zeros(len(model.candidates))
@@ -354,9 +346,7 @@ def _solve_mip(
     PlanningError
         If no design is found in time.
     """
-    highs = highspy.Highs()  # type: ignore[no-untyped-call]
-    highs.setOptionValue("output_flag", False)
-    highs.setOptionValue("mip_rel_gap", float(gap))
+    highs = new_highs(mip_rel_gap=float(gap))
     if time_limit is not None:
         highs.setOptionValue("time_limit", max(float(time_limit), 0.01))
     highs.passModel(to_highs(lp))

@@ -27,7 +27,7 @@ import numpy as np
 from dronefab.errors import DronefabError
 from dronefab.planning.lp import Float, Int, LinearProgram
 from dronefab.planning.model import PlanningModel, build_model
-from dronefab.planning.solve import to_highs
+from dronefab.planning.solve import change_row_bounds, failure_reason, new_highs, to_highs
 from dronefab.risk.nodes import Node
 from dronefab.risk.rates import StagedNetwork
 
@@ -107,12 +107,9 @@ class FluidModel:
         )
         self._lower = np.concatenate(lp.col_lower) if lp.col_lower else np.zeros(0)
         self._upper = np.concatenate(lp.col_upper) if lp.col_upper else np.zeros(0)
-        self._highs = highspy.Highs()  # type: ignore[no-untyped-call]
-        self._highs.setOptionValue("output_flag", False)
-        self._highs.setOptionValue("threads", 1)
         # Primal simplex: between questions only bounds move, and on the time-to-survive LPs
         # (maximise one stage length) it re-solves about 6x faster than dual simplex here.
-        self._highs.setOptionValue("simplex_strategy", PRIMAL_SIMPLEX)
+        self._highs = new_highs(simplex_strategy=PRIMAL_SIMPLEX)
         self._highs.passModel(to_highs(lp))
         self._columns = np.arange(lp.num_cols, dtype=np.int64)
         self._owed_columns, self.owed_keys = self._backorder_columns()
@@ -203,16 +200,15 @@ class FluidModel:
         highs.changeColsBounds(len(self._columns), self._columns, lower, upper)
         highs.changeColsCost(len(self._columns), self._columns, cost)
         rhs = self.balance_rhs(node, question.stock)
-        if len(rhs):  # changeRowsBounds exists in highspy but is missing from its stubs
-            highs.changeRowsBounds(len(rhs), self._balance_rows, rhs, rhs)  # type: ignore[attr-defined]
-        highs.run()
+        change_row_bounds(highs, self._balance_rows, rhs, rhs)
+        run_status = highs.run()
         self.solves += 1
         status = highs.getModelStatus()
         if status == highspy.HighsModelStatus.kInfeasible:
             return None
         if status != highspy.HighsModelStatus.kOptimal:
-            name = highs.modelStatusToString(status)
-            message = f"the solver stopped with status '{name}' on a time-to-survive/recover LP"
+            reason = failure_reason(highs.modelStatusToString(status), run_status)
+            message = f"a time-to-survive/recover LP: {reason}"
             raise RiskSolveError(message)
         values = np.asarray(highs.getSolution().col_value, dtype=np.float64)
         free = 0.0

@@ -253,6 +253,13 @@ def is_loaded() -> bool:
     return bool(getattr(kernel.advance, "signatures", ()))  # numba's compiled signatures
 
 
+def cache_report() -> tuple[bool, str]:
+    """Whether this process compiled the kernel (rather than loading it from numba's cache),
+    and the folder numba caches it in."""
+    stats = getattr(kernel.advance, "stats")  # numba's per-dispatcher cache statistics  # noqa: B009
+    return bool(sum(stats.cache_misses.values())), str(stats.cache_path)
+
+
 def _joined(arrays: list[FloatArray]) -> FloatArray:
     """The parts' arrays along the ``run`` axis."""
     return np.asarray(np.concatenate(arrays), dtype=np.float64)

@@ -25,9 +25,11 @@ import numpy as np
 import pandas as pd
 
 from dronefab.errors import UsageError
+from dronefab.model.demo import load_demo
 from dronefab.model.scenario import Scenario
 from dronefab.model.timeline import FloatArray
-from dronefab.planning.plan import Plan
+from dronefab.planning.plan import Plan, PlanOptions
+from dronefab.planning.plan import plan as make_plan
 from dronefab.planning.tables import on_time_by_due_period
 from dronefab.simulation import engine
 from dronefab.simulation.arrays import IntArray
@@ -223,6 +225,34 @@ def load_engine(
         return
     progress(LOADING_STAGE)
     simulate(scenario, plan, [0], 1, profile=profile, chunk=1)
+
+
+@dataclass(frozen=True)
+class WarmUp:
+    """What :func:`warm_up` did: ``compiled`` is False when the engine came from numba's cache
+    or was loaded already; ``cache`` is the folder numba keeps it in."""
+
+    compiled: bool
+    cache: str
+
+
+def _say_nothing(stage: str) -> None:
+    """The default progress callback."""
+
+
+def warm_up(progress: Callable[[str], None] = _say_nothing) -> WarmUp:
+    """Load the compiled engine now, compiling it if this machine has not yet, so that the first
+    stress test does not wait for it (``dronefab warmup``, run by the install procedure).
+
+    It simulates one day of the built-in demo network's plan, as :func:`load_engine` does.
+    """
+    if not engine.is_loaded():
+        scenario = load_demo()
+        progress("planning the demo network")
+        planned = make_plan(scenario, PlanOptions(explain=False))
+        load_engine(scenario, planned, progress, risk_profile(scenario))
+    compiled, cache = engine.cache_report()
+    return WarmUp(compiled=compiled, cache=cache)
 
 
 def simulate_inputs(
