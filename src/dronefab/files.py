@@ -118,3 +118,45 @@ ID_COLUMNS = dict.fromkeys(
 )
 """Columns of the output tables that hold ids: read as text (``pd.read_csv(..., dtype=...)``), so
 that an id like ``007`` comes back as written, not as the number 7."""
+
+
+FORMULA_LEADS = ("=", "+", "-", "@", "\t", "\r", "\n")
+"""First characters a spreadsheet reads as a formula (OWASP's list, CSV injection)."""
+
+
+def inert_cell(value: Any) -> Any:
+    """``value`` safe to open in a spreadsheet: text that would start a formula gets a leading
+    apostrophe (shown by Excel and LibreOffice as the text itself); numbers stay numbers."""
+    if isinstance(value, str) and value.startswith(FORMULA_LEADS):
+        return "'" + value
+    return value
+
+
+def write_csv(
+    target: str | os.PathLike[str],
+    columns: list[str] | tuple[str, ...],
+    rows: Iterator[Any] | list[Any],
+) -> int:
+    """Write rows (sequences in the order of ``columns``) as CSV atomically, every text cell
+    made inert (:func:`inert_cell`). Returns the number of rows written."""
+    import csv
+    import io
+
+    buffer = io.StringIO()
+    writer = csv.writer(buffer, lineterminator="\n")
+    writer.writerow(columns)
+    count = 0
+    for row in rows:
+        writer.writerow(["" if cell is None else inert_cell(_plain(cell)) for cell in row])
+        count += 1
+    write_text(target, buffer.getvalue())
+    return count
+
+
+def _plain(cell: Any) -> Any:
+    """Booleans as true/false, whole floats without ``.0`` (CSV readers and people both)."""
+    if isinstance(cell, bool):
+        return "true" if cell else "false"
+    if isinstance(cell, float) and cell.is_integer() and abs(cell) < 1e15:
+        return int(cell)
+    return cell

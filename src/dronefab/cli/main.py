@@ -10,6 +10,7 @@ from __future__ import annotations
 from dronefab.cli import (  # noqa: F401
     demo_command,
     plan_commands,
+    record_commands,
     risk_commands,
     scenario_commands,
     simulate_commands,

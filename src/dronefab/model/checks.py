@@ -167,6 +167,12 @@ def check_references(ctx: Context) -> None:
         _reference(ctx, row, "supplier", "supplier", "suppliers")
         _reference(ctx, row, "item", "item", "items")
         _reference(ctx, row, "site", "site", "sites")
+    for row in ctx.rows["in_transit"]:
+        _reference(ctx, row, "from_site", "site", "sites")
+        _reference(ctx, row, "to_site", "site", "sites")
+        _reference(ctx, row, "item", "item", "items")
+    for row in ctx.rows["required_tests"]:
+        _reference(ctx, row, "item", "item", "items")
     for row in ctx.rows["lanes"]:
         if row.value.from_ in customers and row.value.from_ not in sites:
             message = (
@@ -310,7 +316,7 @@ def check_routings(ctx: Context) -> None:
 
 
 def check_dates(ctx: Context) -> None:
-    """Demand due dates and order arrivals must fall inside the horizon."""
+    """Demand due dates and arrivals of orders and transfers must fall inside the horizon."""
     horizon = ctx.horizon
     if horizon is None:
         return
@@ -319,7 +325,7 @@ def check_dates(ctx: Context) -> None:
         f"{horizon.start.isoformat()} to {date.fromordinal(last).isoformat()} "
         f"({horizon.periods} periods of {horizon.period_days} days)"
     )
-    for table, column in (("demand", "due"), ("on_order", "arrival")):
+    for table, column in (("demand", "due"), ("on_order", "arrival"), ("in_transit", "arrival")):
         for row in ctx.rows[table]:
             day = getattr(row.value, column)
             if not timeline.in_horizon(horizon, day):

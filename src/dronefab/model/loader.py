@@ -262,6 +262,8 @@ def _assemble(
         sites=sites,
         suppliers=suppliers,
         on_order=values("on_order"),
+        in_transit=values("in_transit"),
+        required_tests=values("required_tests"),
         customers=values("customers"),
         lanes=values("lanes"),
         demand=values("demand"),

@@ -22,8 +22,12 @@ _MISSING = object()
 
 def closest(word: str, choices: Iterable[str]) -> str | None:
     """The choice closest to ``word`` when one is close enough to be a likely typo."""
+    pool = list(choices)
+    same_but_case = [choice for choice in pool if choice.casefold() == str(word).casefold()]
+    if same_but_case:  # short ids (lots, serials) differ by case more often than by a letter
+        return same_but_case[0]
     # 0.65: at 0.6 any five-letter word sharing three letters is "close" (notes -> sites)
-    matches = difflib.get_close_matches(str(word), list(choices), n=1, cutoff=0.65)
+    matches = difflib.get_close_matches(str(word), pool, n=1, cutoff=0.65)
     return matches[0] if matches else None
 
 

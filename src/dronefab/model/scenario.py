@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import hashlib
+import json
 from collections.abc import Mapping
 from datetime import date
 from functools import cached_property
@@ -17,10 +19,12 @@ from dronefab.model.schema import (
     Customer,
     Demand,
     Horizon,
+    InTransit,
     Item,
     Lane,
     OnOrder,
     Organization,
+    RequiredTest,
     Risks,
     RoutingStep,
     Site,
@@ -48,6 +52,8 @@ class Scenario(BaseModel):
     sites: list[Site] = Field(default_factory=list)
     suppliers: list[Supplier] = Field(default_factory=list)
     on_order: list[OnOrder] = Field(default_factory=list)
+    in_transit: list[InTransit] = Field(default_factory=list)
+    required_tests: list[RequiredTest] = Field(default_factory=list)
     customers: list[Customer] = Field(default_factory=list)
     lanes: list[Lane] = Field(default_factory=list)
     demand: list[Demand] = Field(default_factory=list)
@@ -64,6 +70,13 @@ class Scenario(BaseModel):
             if isinstance(value, cached_property):
                 copy.__dict__.pop(name, None)
         return copy
+
+    @cached_property
+    def fingerprint(self) -> str:
+        """SHA-256 of the scenario's content: the same for every file layout (YAML, CSV,
+        workbook) of the same network, different as soon as one value differs."""
+        content = json.dumps(self.model_dump(mode="json"), sort_keys=True, separators=(",", ":"))
+        return hashlib.sha256(content.encode()).hexdigest()
 
     # -- lookups -----------------------------------------------------------------------------
     @cached_property

@@ -46,6 +46,7 @@ Positive = Annotated[Number, Field(gt=0)]
 Fraction = Annotated[Number, Field(ge=0, le=1)]
 
 ItemKind = Literal["product", "assembly", "purchased"]
+Tracking = Literal["serial", "lot", "none"]
 OrganizationRole = Literal[
     "programme", "manufacturer", "design-authority", "operator", "customer", "supplier", "funder"
 ]
@@ -127,6 +128,18 @@ class Item(Row):
     yield_rate: Number = field(
         "Share of units started that come out good.", 1.0, title="Yield rate", gt=0, le=1
     )
+    tracking: Tracking | None = field(
+        "How the record identifies units: serial (each unit its own id), lot (units carry a lot "
+        "id) or none; empty: serial for a product, lot otherwise (EXECUTION.md).",
+        None,
+    )
+
+    @property
+    def tracked_by(self) -> Tracking:
+        """``tracking``, or its default for the item's kind."""
+        if self.tracking is not None:
+            return self.tracking
+        return "serial" if self.kind == "product" else "lot"
 
 
 class BomLine(Row):
@@ -279,6 +292,24 @@ class OnOrder(Row):
     site: Id = field("The receiving site.")
     arrival: date = field("Expected arrival date (inside the horizon).")
     quantity: NonNegative = field("Units ordered.")
+
+
+class InTransit(Row):
+    """Units already on their way between two sites (a scheduled receipt at the destination)."""
+
+    from_site: Id = field("The site that sent them.", title="From site")
+    to_site: Id = field("The receiving site.", title="To site")
+    item: Id = field("The item moved.")
+    arrival: date = field("Expected arrival date (inside the horizon).")
+    quantity: NonNegative = field("Units on the way.")
+
+
+class RequiredTest(Row):
+    """A test every unit of an item must pass before it ships (EXECUTION.md: an untested
+    shipment is an exception)."""
+
+    item: Id = field("The item tested (a serial-tracked item).")
+    test: Id = field("The test's name, as test events name it.")
 
 
 class Customer(Row):

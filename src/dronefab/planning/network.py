@@ -116,6 +116,9 @@ class Network:
         for order in sc.on_order:
             t = sc.period_of(order.arrival) - 1
             self.on_order[self.site_index[order.site], ii[order.item], t] += order.quantity
+        for moving in sc.in_transit:  # a transfer already on its way is a receipt like an order
+            t = sc.period_of(moving.arrival) - 1
+            self.on_order[self.site_index[moving.to_site], ii[moving.item], t] += moving.quantity
 
     def _supplies(self) -> None:
         sc = self.scenario

@@ -319,6 +319,7 @@ def plan(
     overloads = frames["capacity"][frames["capacity"]["overload_hours"] > 0]
     summary: dict[str, Any] = {
         "scenario": scenario.name,
+        "scenario_fingerprint": scenario.fingerprint,
         "objective": solution.objective,
         "costs": costs,
         "fill_rate": {k: v["fill_rate"] for k, v in units.items()},

@@ -6,7 +6,8 @@
 
 A folder is recognised by the file its command writes: ``design.json`` (``dronefab design``),
 ``risk.csv`` (``dronefab risk``), ``compare.csv`` (``dronefab simulate --compare``), ``runs.csv``
-(``dronefab simulate``), ``buffers.csv`` (``dronefab buffers``); anything else is read as a plan
+(``dronefab simulate``), ``buffers.csv`` (``dronefab buffers``), ``actuals.csv`` (plan against
+actual, from the store); anything else is read as a plan
 folder (``dronefab plan``), which says precisely what is missing if it is not one.
 """
 
@@ -20,6 +21,7 @@ from pathlib import Path
 from dronefab.errors import UsageError
 from dronefab.files import write_text
 from dronefab.planning.plan import read_plan
+from dronefab.report.actuals_page import write_actuals_report
 from dronefab.report.buffers_page import write_buffers_report
 from dronefab.report.compare_page import write_compare_report
 from dronefab.report.design_page import write_design_report
@@ -46,6 +48,7 @@ ANALYSES = (
     Analysis("compare.csv", "Network variants compared", "compare.html", write_compare_report),
     Analysis("runs.csv", "Stress test", "simulation.html", write_simulation_report),
     Analysis("buffers.csv", "Buffer stock", "buffers.html", write_buffers_report),
+    Analysis("actuals.csv", "Plan against actual", "actuals.html", write_actuals_report),
 )
 
 

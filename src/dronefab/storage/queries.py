@@ -1,0 +1,425 @@
+"""What the record answers: stock, where a unit is and what it is made of, what contains a lot.
+
+``stock`` sums the ledger (``balances`` now, ``moves`` up to ``--as-of``); ``trace`` walks one
+serial's genealogy down to the supplier lots; ``recall`` walks a lot's genealogy up, through
+assemblies, to every serial that contains it (one recursive query on ``links``).
+Holds (quarantine and release events) are folded in (``at``, ``id``) order: the latest decides.
+"""
+
+from __future__ import annotations
+
+import json
+from collections import defaultdict
+from dataclasses import dataclass
+from typing import Any
+
+from sqlalchemy import Connection, and_, func, select, text
+
+from dronefab.errors import UsageError
+from dronefab.model.messages import did_you_mean
+from dronefab.storage import schema
+from dronefab.storage.timepoint import AsOf
+
+ZERO = 1e-9
+"""Stock rows smaller than this are left out (EXECUTION.md: rows with 0 may be)."""
+
+STATUSES = ("at_site", "in_transit", "shipped", "scrapped", "destroyed")
+"""Where a serial can be (EXECUTION.md, recall); ``installed`` units report their host's."""
+
+
+@dataclass(frozen=True)
+class StockRow:
+    """On-hand stock of one (site, item, lot); ``held``: how many of those units are held."""
+
+    site: str
+    item: str
+    lot: str
+    on_hand: float
+    quarantined: bool
+    held: float
+
+
+@dataclass(frozen=True)
+class Holds:
+    """Lots and serials held (quarantined and not released) at a moment."""
+
+    lots: frozenset[tuple[str, str]]
+    serials: frozenset[str]
+
+
+def holds(connection: Connection, as_of: AsOf | None = None) -> Holds:
+    """The lots and serials held at ``as_of`` (default: now)."""
+    e = schema.events.c
+    query = select(e.type, e.body).where(e.type.in_(("quarantine", "release")))
+    if as_of is not None:
+        query = query.where(as_of.includes(e.at))
+    lots: dict[tuple[str, str], bool] = {}
+    serials: dict[str, bool] = {}
+    for row in connection.execute(query.order_by(e.at, e.id)):
+        body = json.loads(row.body)
+        held = row.type == "quarantine"
+        if body.get("serial") is not None:
+            serials[body["serial"]] = held
+        else:
+            lots[(body["item"], body["lot"])] = held
+    return Holds(
+        frozenset(key for key, held in lots.items() if held),
+        frozenset(key for key, held in serials.items() if held),
+    )
+
+
+def stock(
+    connection: Connection, *, site: str | None = None, as_of: AsOf | None = None
+) -> list[StockRow]:
+    """Stock on hand by (site, item, lot), not in transit, at ``as_of`` (default: now).
+
+    Serial items count their units in one row per (site, item) with an empty lot; ``held``
+    counts the held serials among them.
+    """
+    totals = _on_hand(connection, site, as_of)
+    names = unit_names(connection, {unit for unit, _ in totals})
+    held = holds(connection, as_of)
+    held_serials = _held_serials_by_place(connection, held, as_of)
+    rows = []
+    for (unit, at_site), quantity in totals.items():
+        if abs(quantity) < ZERO:
+            continue
+        item, lot = names[unit]
+        if lot:
+            is_held = (item, lot) in held.lots
+            count = quantity if is_held else 0.0
+        else:
+            count = float(held_serials.get((at_site, item), 0))
+            is_held = count > 0
+        rows.append(StockRow(at_site, item, lot, quantity, is_held, count))
+    return sorted(rows, key=lambda r: (r.site, r.item, r.lot))
+
+
+def _on_hand(
+    connection: Connection, site: str | None, as_of: AsOf | None
+) -> dict[tuple[int, str], float]:
+    """(unit, site) -> on hand: the balances, less the moves of events after ``as_of`` (found
+    through the events' time index, so a recent moment reads little)."""
+    b, m, e = schema.balances.c, schema.moves.c, schema.events.c
+    query = select(b.unit, b.site, b.quantity).where(b.in_transit.is_(False))
+    if site is not None:
+        query = query.where(b.site == site)
+    totals = {(row.unit, row.site): float(row.quantity) for row in connection.execute(query)}
+    if as_of is not None:
+        later = (
+            select(m.unit, m.site, func.sum(m.quantity).label("quantity"))
+            .join_from(schema.moves, schema.events, e.seq == m.event)
+            .where(e.at >= as_of.until, m.in_transit.is_(False))
+            .group_by(m.unit, m.site)
+        )
+        if site is not None:
+            later = later.where(m.site == site)
+        for row in connection.execute(later):
+            key = (row.unit, row.site)
+            totals[key] = totals.get(key, 0.0) - float(row.quantity)
+    return totals
+
+
+def unit_names(connection: Connection, units: set[int]) -> dict[int, tuple[str, str]]:
+    """Unit id -> (item, lot); lot "" for counted units."""
+    u = schema.units.c
+    out: dict[int, tuple[str, str]] = {}
+    ids = sorted(units)
+    for start in range(0, len(ids), 5000):
+        rows = connection.execute(
+            select(u.id, u.item, u.lot).where(u.id.in_(ids[start : start + 5000]))
+        )
+        out.update({row.id: (row.item or "", row.lot or "") for row in rows})
+    return out
+
+
+def _held_serials_by_place(
+    connection: Connection, held: Holds, as_of: AsOf | None
+) -> dict[tuple[str, str], int]:
+    """(site, item) -> held serials at that site (a few: holds are exceptional)."""
+    out: dict[tuple[str, str], int] = defaultdict(int)
+    for serial in sorted(held.serials):
+        unit = _unit_of_serial(connection, serial)
+        if unit is None or unit["item"] is None:
+            continue
+        place = whereabouts(connection, unit, as_of)
+        if place["status"] == "at_site" and place["site"] is not None:
+            out[(place["site"], unit["item"])] += 1
+    return out
+
+
+def _unit_of_serial(connection: Connection, serial: str) -> dict[str, Any] | None:
+    u = schema.units.c
+    row = connection.execute(
+        select(u.id, u.item, u.serial, u.status, u.site, u.customer).where(u.serial == serial)
+    ).first()
+    return None if row is None else dict(row._mapping)
+
+
+def whereabouts(
+    connection: Connection, unit: dict[str, Any], as_of: AsOf | None = None
+) -> dict[str, Any]:
+    """Where a serial is: status, site, customer (and the event that put it there).
+
+    Now, the store's ``units`` row says it; at an earlier moment, the unit's events are replayed.
+    """
+    if as_of is None:
+        return {"status": unit["status"], "site": unit["site"], "customer": unit["customer"]}
+    place: dict[str, Any] = {"status": None, "site": None, "customer": None}
+    for event in unit_history(connection, unit["id"]):
+        if not as_of.covers(event["at"]):
+            break
+        moved = _effect(event, unit["serial"])
+        if moved is not None:
+            place = moved
+    return place
+
+
+def _effect(event: dict[str, Any], serial: str) -> dict[str, Any] | None:
+    """Where one event leaves a serial (None: it does not move it). The same rules as
+    :class:`dronefab.storage.derive.Deriver`; a test checks both agree on every serial."""
+    kind, site, body = event["type"], event["site"], event["body"]
+    if kind == "completion":
+        status = "at_site" if serial in (body.get("serials") or ()) else "installed"
+        return {"status": status, "site": site, "customer": None}
+    moves = {
+        "receipt": "at_site",
+        "dispatch": "in_transit",
+        "arrival": "at_site",
+        "shipment": "shipped",
+        "strike": "destroyed",
+        "scrap": "scrapped",
+    }
+    if kind not in moves:
+        return None
+    return {"status": moves[kind], "site": site, "customer": body.get("customer")}
+
+
+def unit_history(connection: Connection, unit: int) -> list[dict[str, Any]]:
+    """Every event naming a serial, in (at, id) order, with its body decoded."""
+    e, ue = schema.events.c, schema.unit_events.c
+    rows = connection.execute(
+        select(e.seq, e.id, e.type, e.at, e.site, e.body)
+        .join_from(schema.unit_events, schema.events, e.seq == ue.event)
+        .where(ue.unit == unit)
+        .order_by(e.at, e.id)
+    )
+    return [
+        {
+            "event": row.id,
+            "type": row.type,
+            "at": row.at,
+            "site": row.site,
+            "body": json.loads(row.body),
+        }
+        for row in rows
+    ]
+
+
+# -- trace ------------------------------------------------------------------------------------
+def trace(connection: Connection, serial: str) -> dict[str, Any]:
+    """One serial: its item, completion, firmware, tests, components down to the supplier lots
+    (with supplier and origin), its history, and where it is now.
+
+    Raises
+    ------
+    UsageError
+        If no event names the serial.
+    """
+    unit = _unit_of_serial(connection, serial)
+    if unit is None:
+        message = f"no event names the serial '{serial}'"
+        raise UsageError(message)
+    history = unit_history(connection, unit["id"])
+    made = [e for e in history if e["type"] == "completion" and _made_here(e, serial)]
+    tests = [
+        {
+            "event": e["event"],
+            "at": e["at"],
+            "site": e["site"],
+            "test": e["body"]["test"],
+            "result": e["body"]["result"],
+            "measurements": e["body"].get("measurements", {}),
+        }
+        for e in history
+        if e["type"] == "test"
+    ]
+    first = made[0] if made else None
+    return {
+        "serial": serial,
+        "item": unit["item"],
+        "now": whereabouts(connection, unit),
+        "completion": None if first is None else _completion(first),
+        "completed_times": len(made),
+        "firmware": None if first is None else first["body"].get("firmware"),
+        "tests": tests,
+        "components": _components(connection, unit["id"], set()),
+        "history": [
+            {"event": e["event"], "type": e["type"], "at": e["at"], "site": e["site"]}
+            for e in history
+        ],
+    }
+
+
+def _made_here(event: dict[str, Any], serial: str) -> bool:
+    return serial in (event["body"].get("serials") or ())
+
+
+def _completion(event: dict[str, Any]) -> dict[str, Any]:
+    body = event["body"]
+    return {
+        "event": event["event"],
+        "at": event["at"],
+        "site": event["site"],
+        "order": body.get("order"),
+        "lot": body.get("lot"),
+    }
+
+
+def _components(connection: Connection, unit: int, seen: set[int]) -> list[dict[str, Any]]:
+    """The units ``unit`` was made from (what the completions that made it consumed), each with
+    its own components, or its receipts for a purchased lot.
+
+    Read from the completions through ``made`` (indexed by unit), not from ``links``, whose key
+    runs from component to product (the direction of a recall).
+    """
+    seen = seen | {unit}
+    md, e = schema.made.c, schema.events.c
+    bodies = connection.execute(
+        select(e.body)
+        .join_from(schema.made, schema.events, e.seq == md.event)
+        .where(md.unit == unit)
+    ).scalars()
+    parts: set[tuple[str, str | None, str | None]] = set()
+    for body in bodies:
+        for part in json.loads(body)["consumed"]:
+            if part.get("serial") is not None or part.get("lot") is not None:
+                parts.add((part["item"], part.get("lot"), part.get("serial")))
+    out = []
+    for item, lot, serial in sorted(parts, key=lambda p: (p[0], p[1] or "", p[2] or "")):
+        child = _unit_id(connection, item, lot, serial)
+        if child is None or child in seen:
+            continue  # a lot of an untracked item names no unit
+        entry: dict[str, Any] = {"item": item}
+        if serial is not None:
+            entry["serial"] = serial
+        else:
+            entry["lot"] = lot
+            entry["receipts"] = _receipts(connection, item, lot)
+        entry["components"] = _components(connection, child, seen)
+        out.append(entry)
+    return out
+
+
+def _unit_id(connection: Connection, item: str, lot: str | None, serial: str | None) -> int | None:
+    u = schema.units.c
+    if serial is not None:
+        query = select(u.id).where(u.serial == serial)
+    else:
+        query = select(u.id).where(u.item == item, u.lot == lot, u.serial.is_(None))
+    return connection.execute(query).scalar()
+
+
+def _receipts(connection: Connection, item: str, lot: str | None) -> list[dict[str, Any]]:
+    """Where a lot came from: its receipts' supplier, origin, licence, site and date."""
+    e = schema.events.c
+    rows = connection.execute(
+        select(e.id, e.at, e.site, e.body)
+        .where(e.item == item, e.lot == lot, e.type == "receipt")
+        .order_by(e.at, e.id)
+    )
+    out = []
+    for row in rows:
+        body = json.loads(row.body)
+        out.append(
+            {
+                "event": row.id,
+                "at": row.at,
+                "site": row.site,
+                "supplier": body["supplier"],
+                "origin": body.get("origin"),
+                "licence": body.get("licence"),
+                "quantity": body["quantity"],
+            }
+        )
+    return out
+
+
+# -- recall -----------------------------------------------------------------------------------
+@dataclass(frozen=True)
+class RecallRow:
+    """A serial that contains the recalled lot."""
+
+    serial: str
+    item: str
+    status: str
+    site: str | None
+    customer: str | None
+
+
+RECALL_SQL = text(
+    """
+    WITH RECURSIVE contains(unit) AS (
+        SELECT id FROM units WHERE id = :lot_unit
+        UNION
+        SELECT links.parent FROM links JOIN contains ON links.child = contains.unit
+    )
+    SELECT units.id, units.serial, units.item, units.status, units.site, units.customer
+    FROM contains JOIN units ON units.id = contains.unit
+    WHERE units.serial IS NOT NULL
+    """
+)
+
+
+def recall(connection: Connection, item: str, lot: str) -> list[RecallRow]:
+    """Every serial containing lot ``lot`` of ``item``, directly or through assemblies, with
+    where it is (or was last). A serial built into another reports its host's whereabouts.
+
+    Raises
+    ------
+    UsageError
+        If the record has no such lot (naming the lots of that item it does have, if close).
+    """
+    u = schema.units.c
+    found = connection.execute(
+        select(u.id).where(and_(u.item == item, u.lot == lot, u.serial.is_(None)))
+    ).first()
+    if found is None:
+        raise UsageError(_no_lot(connection, item, lot))
+    rows = connection.execute(RECALL_SQL, {"lot_unit": found.id}).all()
+    hosts = _hosts(connection, [row.id for row in rows if row.status == "installed"])
+    by_id = {row.id: row for row in rows}
+    out = []
+    for row in rows:
+        place = row
+        host = hosts.get(row.id)
+        while place.status == "installed" and host is not None and host in by_id:
+            place = by_id[host]
+            host = hosts.get(place.id)
+        status = place.status if place.status in STATUSES else "at_site"
+        out.append(RecallRow(row.serial, row.item, status, place.site, place.customer))
+    return sorted(out, key=lambda r: (r.item, r.serial))
+
+
+def _hosts(connection: Connection, installed: list[int]) -> dict[int, int]:
+    """Installed serial -> the serial unit it was built into."""
+    if not installed:
+        return {}
+    lk, u = schema.links.c, schema.units.c
+    rows = connection.execute(
+        select(lk.child, lk.parent)
+        .join_from(schema.links, schema.units, u.id == lk.parent)
+        .where(lk.child.in_(installed), u.serial.is_not(None))
+    )
+    return {row.child: row.parent for row in rows}
+
+
+def _no_lot(connection: Connection, item: str, lot: str) -> str:
+    u = schema.units.c
+    if connection.execute(select(u.id).where(u.item == item).limit(1)).first() is None:
+        items = connection.execute(select(u.item).where(u.item.is_not(None)).distinct()).scalars()
+        return f"the record has no units of item '{item}'{did_you_mean(item, set(items))}"
+    lots = connection.execute(
+        select(u.lot).where(u.item == item, u.lot.is_not(None)).limit(10_000)
+    ).scalars()
+    return f"the record has no lot '{lot}' of '{item}'{did_you_mean(lot, set(lots))}"

@@ -1,0 +1,225 @@
+"""Writing a checked chunk of a batch: its events and every row derived from them.
+
+The rows go in set-based (:mod:`dronefab.storage.bulk`): the events, the units they name,
+genealogy links, stock moves and balances, and each serial's whereabouts, kept only where the
+event is later by ``(at, id)`` than the one the store holds. Called once per chunk of a batch,
+inside the batch's one transaction: what a chunk reads (units, balances) includes the earlier
+chunks' rows.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from dataclasses import dataclass
+from typing import Any
+
+from sqlalchemy import Connection, func, select, tuple_
+
+from dronefab.storage import schema
+from dronefab.storage.bulk import chunks, execute_many, insert_rows
+from dronefab.storage.derive import BatchRows, Deriver, UnitKey
+from dronefab.storage.door import Known
+from dronefab.storage.events import (
+    Acceptance,
+    Adjustment,
+    Arrival,
+    Completion,
+    Dispatch,
+    Event,
+    Hold,
+    Receipt,
+    Scrap,
+    Shipment,
+    Test,
+    utc_stamp,
+)
+from dronefab.storage.master import Master
+
+
+@dataclass
+class Line:
+    """One event of a batch: its line number, the event, its stored JSON and digest."""
+
+    number: int
+    event: Event
+    body: str
+    digest: str
+
+
+def write_chunk(
+    connection: Connection,
+    lines: list[Line],
+    batch: int,
+    first_seq: int,
+    master: Master,
+    known: Known,
+) -> None:
+    """Write ``lines`` as events ``first_seq``, ``first_seq + 1``... of ``batch``."""
+    deriver = Deriver(master, known.dispatches, known.serial_items)
+    event_rows = []
+    for offset, line in enumerate(lines):
+        seq = first_seq + offset
+        e = line.event
+        at = utc_stamp(e.at)
+        event_rows.append(
+            (seq, e.id, e.type, at, e.site, *_summary(e), line.digest, line.body, batch)
+        )
+        deriver.add(e, seq, at)
+    insert_rows(connection, schema.events, EVENT_COLUMNS, event_rows)
+    _write_derived(connection, deriver.rows)
+
+
+EVENT_COLUMNS = (
+    "seq",
+    "id",
+    "type",
+    "at",
+    "site",
+    "ref",
+    "item",
+    "quantity",
+    "partner",
+    "order_ref",
+    "lot",
+    "digest",
+    "body",
+    "batch",
+)
+
+
+Summary = tuple[str | None, str | None, float | None, str | None, str | None, str | None]
+
+
+def _summary(e: Event) -> Summary:
+    """The columns queries filter on: ref, item, quantity, partner, order, lot (None where
+    absent). Attributes are read per type: a missing one costs pydantic a slow lookup."""
+    if isinstance(e, Completion):
+        return None, e.item, e.good, None, e.order, e.lot
+    if isinstance(e, Receipt):
+        return None, e.item, e.quantity, e.supplier, e.order, e.lot
+    if isinstance(e, Dispatch):
+        return None, e.item, e.quantity, e.to_site, e.order, None
+    if isinstance(e, Shipment):
+        return None, e.item, e.quantity, e.customer, e.order, None
+    if isinstance(e, Arrival):
+        return e.dispatch, None, None, None, None, None
+    if isinstance(e, Test):
+        return e.serial, None, None, None, None, None  # a serial's tests, found by index
+    if isinstance(e, Acceptance):
+        return e.shipment, None, None, None, None, None
+    if isinstance(e, Adjustment | Scrap | Hold):
+        return None, e.item, getattr(e, "quantity", None), None, None, e.lot
+    return None, None, None, None, None, None
+
+
+def next_number(connection: Connection, column: Any) -> int:
+    """One more than the column's largest value (1 in an empty table)."""
+    return int(connection.execute(select(func.coalesce(func.max(column), 0))).scalar_one()) + 1
+
+
+def _write_derived(connection: Connection, rows: BatchRows) -> None:
+    ids = _unit_ids(connection, rows)
+    ledger = [(seq, ids[unit], site, moving, q) for seq, unit, site, moving, q in rows.moves]
+    columns = ("event", "unit", "site", "in_transit", "quantity")
+    insert_rows(connection, schema.moves, columns, ledger)
+    links = [(ids[child], ids[parent]) for child, parent in rows.links]
+    insert_rows(connection, schema.links, ("child", "parent"), links, ignore=True)
+    made = [(ids[key], seq) for key, seq in rows.made]
+    insert_rows(connection, schema.made, ("unit", "event"), made)
+    touched = [(ids[key], seq) for key, seq in rows.touched]
+    insert_rows(connection, schema.unit_events, ("unit", "event"), touched)
+    insert_rows(connection, schema.flags, ("event", "kind", "detail"), rows.flags)
+    _add_balances(connection, ledger)
+
+
+def _unit_ids(connection: Connection, rows: BatchRows) -> dict[UnitKey, int]:
+    """Ids of every unit the batch names, creating the new ones (with their place)."""
+    keys = rows.keys()
+    serials = [key[1] for key in keys if key[0] == "s"]
+    lots = [(key[1], key[2]) for key in keys if key[0] == "l"]
+    u = schema.units.c
+    ids: dict[UnitKey, int] = {}
+    stored_items: dict[str, str | None] = {}
+    for part in chunks(serials):
+        for row in connection.execute(select(u.id, u.serial, u.item).where(u.serial.in_(part))):
+            ids[("s", row.serial)] = row.id
+            stored_items[row.serial] = row.item
+    for part in chunks(lots, 2000):
+        for row in connection.execute(
+            select(u.id, u.item, u.lot).where(tuple_(u.item, u.lot).in_(part))
+        ):
+            ids[("l", row.item, row.lot)] = row.id
+    next_id = next_number(connection, u.id)
+    new_rows = []
+    for key in sorted(keys - ids.keys()):
+        ids[key] = next_id
+        if key[0] == "s":
+            place = rows.positions.get(key[1])
+            new_rows.append((next_id, rows.items.get(key[1]), None, key[1], *_place(place)))
+        else:
+            new_rows.append((next_id, key[1], key[2], None, None, None, None, None))
+        next_id += 1
+    insert_rows(
+        connection,
+        schema.units,
+        ("id", "item", "lot", "serial", "position", "status", "site", "customer"),
+        new_rows,
+    )
+    _update_existing(connection, rows, ids, stored_items, {row[0] for row in new_rows})
+    return ids
+
+
+def _place(place: Any) -> tuple[Any, ...]:
+    if place is None:
+        return (None, None, None, None)
+    return (place.key, place.status, place.site, place.customer)
+
+
+def _update_existing(
+    connection: Connection,
+    rows: BatchRows,
+    ids: dict[UnitKey, int],
+    stored_items: dict[str, str | None],
+    new: set[int],
+) -> None:
+    """Fill the item of serials named before they were made; move serials the batch moves later."""
+    items = [
+        {"id": ids[("s", serial)], "item": item}
+        for serial, item in rows.items.items()
+        if serial in stored_items and stored_items[serial] is None
+    ]
+    execute_many(connection, "UPDATE units SET item = :item WHERE id = :id AND item IS NULL", items)
+    moved = [
+        {
+            "id": ids[("s", serial)],
+            "position": p.key,
+            "status": p.status,
+            "site": p.site,
+            "customer": p.customer,
+        }
+        for serial, p in rows.positions.items()
+        if ids[("s", serial)] not in new
+    ]
+    execute_many(
+        connection,
+        "UPDATE units SET position = :position, status = :status, site = :site, customer = :customer "
+        "WHERE id = :id AND (position IS NULL OR position < :position)",
+        moved,
+    )
+
+
+def _add_balances(connection: Connection, ledger: list[tuple[int, int, str, bool, float]]) -> None:
+    totals: dict[tuple[int, str, bool], float] = defaultdict(float)
+    for _, unit, site, moving, quantity in ledger:
+        totals[(unit, site, moving)] += quantity
+    execute_many(
+        connection,
+        "INSERT INTO balances (unit, site, in_transit, quantity) "
+        "VALUES (:unit, :site, :in_transit, :quantity) "
+        "ON CONFLICT (unit, site, in_transit) "
+        "DO UPDATE SET quantity = balances.quantity + excluded.quantity",
+        [
+            {"unit": u, "site": s, "in_transit": m, "quantity": q}
+            for (u, s, m), q in sorted(totals.items())
+        ],
+    )
