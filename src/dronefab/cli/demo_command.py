@@ -10,7 +10,7 @@ recover (``risk/``), buffers for chokepoint parts (``buffers/``) and where to op
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 
@@ -19,7 +19,9 @@ from dronefab.cli.plan_commands import print_plan_headline
 from dronefab.errors import ScenarioError
 from dronefab.model.loader import validate_scenario
 from dronefab.model.scenario import Scenario
-from dronefab.planning.plan import Plan
+
+if TYPE_CHECKING:
+    from dronefab.planning.plan import Plan
 
 # Sized so the whole demo takes well under a minute here and its figures are stable.
 DEMO_RUNS = 1000

@@ -11,9 +11,12 @@ from rich.table import Table
 
 from dronefab.cli.app import ScenarioArg, app, out, plan_or_read, stage_display
 from dronefab.model.loader import load_scenario
-from dronefab.risk.buffers import DEFAULT_LONG_LEAD_DAYS, DEFAULT_PROBABILITY
-from dronefab.risk.buffers_check import DEFAULT_CHECK_RUNS
-from dronefab.risk.design import Method
+from dronefab.risk.options import (
+    DEFAULT_CHECK_RUNS,
+    DEFAULT_LONG_LEAD_DAYS,
+    DEFAULT_PROBABILITY,
+    Method,
+)
 
 
 @app.command("buffers")

@@ -59,7 +59,8 @@ from dronefab.model import timeline
 from dronefab.model.scenario import Scenario
 from dronefab.model.schema import Site
 from dronefab.model.timeline import FloatArray
-from dronefab.planning.plan import CHOKEPOINT_LEAD_TIME_DAYS, Plan, chokepoint_items
+from dronefab.planning.plan import Plan, chokepoint_items
+from dronefab.risk.options import DEFAULT_LONG_LEAD_DAYS, DEFAULT_PROBABILITY
 from dronefab.simulation.disruptions import lognormal_params
 
 COLUMNS = (
@@ -74,8 +75,6 @@ COLUMNS = (
 )
 """Columns of buffers.csv, in order."""
 
-DEFAULT_PROBABILITY = 0.9
-DEFAULT_LONG_LEAD_DAYS = float(CHOKEPOINT_LEAD_TIME_DAYS)
 DISRUPTION = "disruption profile"
 LONG_LEAD = "long lead time"
 ROUNDING = 1e-6

@@ -41,6 +41,7 @@ from dronefab.risk.buffers import (
     size_buffers,
     write_buffers,
 )
+from dronefab.risk.options import DEFAULT_CHECK_RUNS
 from dronefab.simulation.disruptions import RiskProfile, risk_profile, sample_supplier_outages
 from dronefab.simulation.results import load_engine, simulate
 
@@ -48,7 +49,6 @@ LOSS_TOLERANCE = 1e-6
 """Units lost per unit of baseline on-time deliveries that still count as none (round-off)."""
 SAMPLING_Z = 3.0
 """Standard errors allowed below the closed-form share of runs without loss."""
-DEFAULT_CHECK_RUNS = 200
 
 
 def outages_only(scenario: Scenario) -> RiskProfile:

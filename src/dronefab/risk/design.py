@@ -30,7 +30,7 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Literal
+from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -55,9 +55,9 @@ from dronefab.risk.design_solve import (
     extensive_size,
     solve_design,
 )
+from dronefab.risk.options import Method
 from dronefab.simulation.disruptions import DAYS_PER_YEAR, risk_profile
 
-Method = Literal["auto", "extensive", "benders"]
 METHODS: tuple[Method, ...] = ("auto", "extensive", "benders")
 EXTENSIVE_LIMIT = 100_000
 """``auto`` solves the extensive form while scenarios x (columns + rows + links) stays below
