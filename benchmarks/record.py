@@ -228,9 +228,12 @@ def main() -> None:
             else:
                 from postgres import create_database, temporary_cluster
 
-                admin = stack.enter_context(
-                    temporary_cluster(Path(tempfile.mkdtemp(prefix="pgb", dir="/tmp")))
+                # A short folder (the socket's path has a limit), removed with everything else.
+                root = Path(
+                    stack.enter_context(tempfile.TemporaryDirectory(prefix="pgb", dir="/tmp"))
                 )
+                root.chmod(0o755)  # the server may run as the postgres user
+                admin = stack.enter_context(temporary_cluster(root))
                 url = create_database(admin, "bench")
             results.append(measure(kind, url, args, work, scenario))
     print(f"\n{'':34}" + "".join(f"{r['database']:>16}" for r in results))

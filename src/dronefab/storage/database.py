@@ -28,6 +28,9 @@ ENVIRONMENT = "DRONEFAB_DB"
 SQLITE_BUSY_SECONDS = 60.0
 """How long a writer waits for another's transaction to end before giving up."""
 
+SQLITE_CACHE_KB = 256 * 1024
+"""Page cache per connection (memory is used only as the store grows into it)."""
+
 
 class StoreUnavailableError(UsageError):
     """The store cannot be used as it is: unreachable, empty, or of another schema version."""
@@ -65,6 +68,8 @@ class Store:
         with self.engine.connect() as connection:
             if self.dialect == "sqlite":
                 connection.exec_driver_sql("BEGIN")
+            else:  # every query of a report sees the same record, not one per statement
+                connection = connection.execution_options(isolation_level="REPEATABLE READ")
             yield connection
 
 
@@ -83,6 +88,9 @@ def _sqlite_events(engine: Engine) -> None:
         cursor.execute("PRAGMA synchronous=FULL")
         cursor.execute("PRAGMA foreign_keys=ON")
         cursor.execute(f"PRAGMA busy_timeout={int(SQLITE_BUSY_SECONDS * 1000)}")
+        # SQLite's default page cache is 2 MB: a store of millions of serials would then read
+        # its indexes from disk on every insert (ingest fell from 6,000 to 1,000 a second).
+        cursor.execute(f"PRAGMA cache_size=-{SQLITE_CACHE_KB}")
         cursor.close()
 
 
