@@ -24,10 +24,14 @@ def insert_rows(
     rows: Sequence[tuple[Any, ...]],
     *,
     ignore: bool = False,
+    plain: bool = False,
 ) -> None:
     """Insert ``rows`` (tuples in the order of ``columns``) into ``table``.
 
     ``ignore``: rows whose key is already in the table are left out instead of failing.
+    ``plain``: the rows hold only numbers, booleans and ids (no None, no tab or line break, as
+    the events' id pattern and the scenario's ids guarantee), so PostgreSQL's COPY text is
+    built by joining them, several times faster than psycopg's row by row.
     """
     if not rows:
         return
@@ -41,8 +45,13 @@ def insert_rows(
                 f"CREATE TEMP TABLE IF NOT EXISTS {target} (LIKE {table.name}) ON COMMIT DELETE ROWS"
             )
         with raw.cursor() as cursor, cursor.copy(f"COPY {target} ({names}) FROM STDIN") as copy:
-            for row in rows:
-                copy.write_row(row)
+            if plain:
+                for part in chunks(rows, 50_000):
+                    text_rows = "\n".join("\t".join(map(str, row)) for row in part) + "\n"
+                    copy.write(text_rows.replace("\\", "\\\\").encode())
+            else:
+                for row in rows:
+                    copy.write_row(row)
         if ignore:
             connection.exec_driver_sql(
                 f"INSERT INTO {table.name} ({names}) SELECT {names} FROM {target} "

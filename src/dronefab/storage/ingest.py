@@ -18,6 +18,7 @@ import gc
 import os
 import time
 from collections.abc import Callable, Iterable, Iterator
+from concurrent.futures import Future, ThreadPoolExecutor
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -45,12 +46,12 @@ from dronefab.storage.events import (
     parse_event,
 )
 from dronefab.storage.master import Master, now_stamp, read_revision
-from dronefab.storage.write import Line, next_number, write_chunk
+from dronefab.storage.write import Line, next_number, prepare_chunk, write_chunk
 
 MAX_REFUSALS_SHOWN = 200
 """Refusals kept in full; a file with more says how many it left out."""
 
-CHUNK = 20_000
+CHUNK = 10_000
 """Events parsed, checked and written at a time (about 9 KB each while held)."""
 
 Raw = str | bytes | dict[str, Any]
@@ -213,14 +214,23 @@ def _record(connection: Connection, lines: Lines, source: str, by: str | None) -
     fresh = [i for i in scan.first_line if i not in already]
     batch: int | None = None
     seq = next_number(connection, schema.events.c.seq)
-    for chunk in _chunks(scan, lines, already):
-        _check(chunk, master, known, refusals)
-        if refusals.total:
-            continue  # go on checking, to name every problem; nothing will be written
-        if batch is None:
-            batch = _open_batch(connection, master, source, by, len(fresh))
-        write_chunk(connection, chunk, batch, seq, master, known)
-        seq += len(chunk)
+    # The database writes one chunk (releasing the GIL while SQLite or PostgreSQL work) while
+    # this thread reads, checks and derives the next: one writer thread, one chunk ahead.
+    with ThreadPoolExecutor(max_workers=1, thread_name_prefix="dronefab-write") as writer:
+        pending: Future[None] | None = None
+        for lines_ in _chunks(scan, lines, already):
+            _check(lines_, master, known, refusals)
+            if refusals.total:
+                continue  # go on checking, to name every problem; nothing will be written
+            if batch is None:
+                batch = _open_batch(connection, master, source, by, len(fresh))
+            chunk = prepare_chunk(lines_, batch, seq, master, known)
+            seq += len(lines_)
+            if pending is not None:
+                pending.result()  # raises what the writer raised
+            pending = writer.submit(write_chunk, connection, chunk)
+        if pending is not None:
+            pending.result()
     if refusals.total:
         raise RefusedError(source, refusals.problems, refusals.total)
     return RecordResult(batch, len(fresh), len(already))

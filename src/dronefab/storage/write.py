@@ -46,15 +46,19 @@ class Line:
     digest: str
 
 
-def write_chunk(
-    connection: Connection,
-    lines: list[Line],
-    batch: int,
-    first_seq: int,
-    master: Master,
-    known: Known,
-) -> None:
-    """Write ``lines`` as events ``first_seq``, ``first_seq + 1``... of ``batch``."""
+@dataclass
+class Chunk:
+    """A chunk's rows, ready to write: its events and what they derive."""
+
+    events: list[tuple[Any, ...]]
+    derived: BatchRows
+
+
+def prepare_chunk(
+    lines: list[Line], batch: int, first_seq: int, master: Master, known: Known
+) -> Chunk:
+    """The rows of ``lines`` as events ``first_seq``, ``first_seq + 1``... of ``batch``
+    (no database work: this runs while the previous chunk is written)."""
     deriver = Deriver(master, known.dispatches, known.serial_items)
     event_rows = []
     for offset, line in enumerate(lines):
@@ -65,8 +69,13 @@ def write_chunk(
             (seq, e.id, e.type, at, e.site, *_summary(e), line.digest, line.body, batch)
         )
         deriver.add(e, seq, at)
-    insert_rows(connection, schema.events, EVENT_COLUMNS, event_rows)
-    _write_derived(connection, deriver.rows)
+    return Chunk(event_rows, deriver.rows)
+
+
+def write_chunk(connection: Connection, chunk: Chunk) -> None:
+    """Write a prepared chunk: its events, units, ledger, genealogy and whereabouts."""
+    insert_rows(connection, schema.events, EVENT_COLUMNS, chunk.events)
+    _write_derived(connection, chunk.derived)
 
 
 EVENT_COLUMNS = (
@@ -118,22 +127,28 @@ def next_number(connection: Connection, column: Any) -> int:
 
 
 def _write_derived(connection: Connection, rows: BatchRows) -> None:
-    ids = _unit_ids(connection, rows)
+    ids, first_new = _unit_ids(connection, rows)
     ledger = [(seq, ids[unit], site, moving, q) for seq, unit, site, moving, q in rows.moves]
     columns = ("event", "unit", "site", "in_transit", "quantity")
-    insert_rows(connection, schema.moves, columns, ledger)
+    insert_rows(connection, schema.moves, columns, ledger, plain=True)
     links = [(ids[child], ids[parent]) for child, parent in rows.links]
-    insert_rows(connection, schema.links, ("child", "parent"), links, ignore=True)
+    # A link to a unit new in this chunk cannot be stored yet: those go in without the check
+    # for conflicts; links to a lot made again (or a serial made twice) may repeat one.
+    fresh = [link for link in links if link[1] >= first_new]
+    again = [link for link in links if link[1] < first_new]
+    insert_rows(connection, schema.links, ("child", "parent"), fresh, plain=True)
+    insert_rows(connection, schema.links, ("child", "parent"), again, ignore=True)
     made = [(ids[key], seq) for key, seq in rows.made]
-    insert_rows(connection, schema.made, ("unit", "event"), made)
+    insert_rows(connection, schema.made, ("unit", "event"), made, plain=True)
     touched = [(ids[key], seq) for key, seq in rows.touched]
-    insert_rows(connection, schema.unit_events, ("unit", "event"), touched)
+    insert_rows(connection, schema.unit_events, ("unit", "event"), touched, plain=True)
     insert_rows(connection, schema.flags, ("event", "kind", "detail"), rows.flags)
     _add_balances(connection, ledger)
 
 
-def _unit_ids(connection: Connection, rows: BatchRows) -> dict[UnitKey, int]:
-    """Ids of every unit the batch names, creating the new ones (with their place)."""
+def _unit_ids(connection: Connection, rows: BatchRows) -> tuple[dict[UnitKey, int], int]:
+    """Ids of every unit the batch names, creating the new ones (with their place); and the
+    first new id (every id from it on is new)."""
     keys = rows.keys()
     serials = [key[1] for key in keys if key[0] == "s"]
     lots = [(key[1], key[2]) for key in keys if key[0] == "l"]
@@ -149,7 +164,7 @@ def _unit_ids(connection: Connection, rows: BatchRows) -> dict[UnitKey, int]:
             select(u.id, u.item, u.lot).where(tuple_(u.item, u.lot).in_(part))
         ):
             ids[("l", row.item, row.lot)] = row.id
-    next_id = next_number(connection, u.id)
+    next_id = first_new = next_number(connection, u.id)
     new_rows = []
     for key in sorted(keys - ids.keys()):
         ids[key] = next_id
@@ -166,7 +181,7 @@ def _unit_ids(connection: Connection, rows: BatchRows) -> dict[UnitKey, int]:
         new_rows,
     )
     _update_existing(connection, rows, ids, stored_items, {row[0] for row in new_rows})
-    return ids
+    return ids, first_new
 
 
 def _place(place: Any) -> tuple[Any, ...]:
