@@ -50,6 +50,8 @@ COMPONENTS = 12
 LOT_SIZE = 1000
 """Units per component lot: a lot then goes into about 1,000 drones."""
 SITES = 20
+SHIPPED_EVERY = 2000
+"""Completions between two rounds of shipments (100 drones from each site)."""
 START = date(2027, 1, 4)
 
 
@@ -92,18 +94,27 @@ def scenario_yaml(folder: Path) -> Path:
     return path
 
 
-def write_completions(path: Path, first: int, count: int) -> None:
+def write_completions(path: Path, first: int, count: int, history: bool = False) -> None:
     """Completions ``first`` .. ``first + count - 1``: one drone each, 12 lots consumed, spread
-    over the year and the sites."""
+    over the year and the sites. ``history``: also a receipt of each new lot of parts (with its
+    supplier and origin) and, every 2,000 drones, a shipment of each site's 100 to the army, so
+    that a year of it is a year of a programme's events."""
     per_day = max(1, (first + count) // 360 + 1)
     with path.open("w") as handle:
         for n in range(first, first + count):
             day = START + timedelta(days=min(360, n // per_day))
+            at = f"{day.isoformat()}T{8 + n % 10:02d}:{n % 60:02d}:00+02:00"
             lot = n // LOT_SIZE
+            if history and n % LOT_SIZE == 0:
+                for k in range(COMPONENTS):
+                    receipt = {"id": f"r{k}-{lot}", "type": "receipt", "at": at, "site": "ws00",
+                               "supplier": "parts-co", "item": f"part{k:02d}",
+                               "quantity": LOT_SIZE, "lot": f"L{k:02d}-{lot:06d}", "origin": "PL"}  # fmt: skip
+                    handle.write(json.dumps(receipt, separators=(",", ":")) + "\n")
             event = {
                 "id": f"c{n}",
                 "type": "completion",
-                "at": f"{day.isoformat()}T{8 + n % 10:02d}:{n % 60:02d}:00+02:00",
+                "at": at,
                 "site": f"ws{n % SITES:02d}",
                 "item": "drone",
                 "good": 1,
@@ -114,6 +125,14 @@ def write_completions(path: Path, first: int, count: int) -> None:
                 ],
             }
             handle.write(json.dumps(event, separators=(",", ":")) + "\n")
+            if history and n % SHIPPED_EVERY == SHIPPED_EVERY - 1:
+                block = range(n - SHIPPED_EVERY + 1, n + 1)
+                for site in range(SITES):
+                    serials = [f"D{m:08d}" for m in block if m % SITES == site]
+                    shipment = {"id": f"s{n}-{site}", "type": "shipment", "at": at,
+                                "site": f"ws{site:02d}", "customer": "army", "item": "drone",
+                                "quantity": len(serials), "serials": serials}  # fmt: skip
+                    handle.write(json.dumps(shipment, separators=(",", ":")) + "\n")
 
 
 def fresh_store(url: str, scenario: Path) -> Store:
@@ -155,7 +174,7 @@ def database_bytes(store: Store) -> int:
 
 def percentiles(samples: list[float]) -> tuple[float, float]:
     ordered = sorted(samples)
-    p95 = ordered[min(len(ordered) - 1, int(round(0.95 * (len(ordered) - 1))))]
+    p95 = ordered[min(len(ordered) - 1, round(0.95 * (len(ordered) - 1)))]
     return statistics.median(ordered), p95
 
 
@@ -173,7 +192,7 @@ def measure(kind: str, url: str, args: argparse.Namespace, work: Path, scenario:
     chunk_file = work / "chunk.jsonl"
     while grown < args.serials:
         count = min(args.chunk, args.serials - grown)
-        write_completions(chunk_file, grown, count)
+        write_completions(chunk_file, grown, count, history=True)
         record_file(store, chunk_file)
         grown += count
         print(f"  {kind}: {grown:,} serials recorded", file=sys.stderr, flush=True)
@@ -236,6 +255,7 @@ def main() -> None:
                 admin = stack.enter_context(temporary_cluster(root))
                 url = create_database(admin, "bench")
             results.append(measure(kind, url, args, work, scenario))
+            print(json.dumps(results[-1]), file=sys.stderr, flush=True)  # kept if a later one fails
     print(f"\n{'':34}" + "".join(f"{r['database']:>16}" for r in results))
     rows = [
         (f"ingest through dronefab record ({args.ingest:,})", "ingest_per_s", "{:,.0f}/s"),
