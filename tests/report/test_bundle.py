@@ -90,13 +90,44 @@ def test_demo_runs_every_stage_and_links_their_pages(tmp_path: Path) -> None:
     result = CliRunner().invoke(app, ["demo", "--out", str(tmp_path / "demo")])
     assert result.exit_code == 0, result.output
     folder = tmp_path / "demo"
-    for name in ("plan", "simulation", "risk", "buffers", "design"):
+    for name in ("plan", "simulation", "risk", "buffers", "design", "replan", "actuals"):
         assert (folder / name).is_dir(), name
     pages = {href for href, _ in _links(folder / "report.html")}
-    assert pages == {"simulation.html", "risk.html", "buffers.html", "design.html"}
+    assert pages == {"simulation.html", "risk.html", "buffers.html", "design.html", "actuals.html"}
     assert all((folder / p).is_file() for p in pages)
-    for stage in ("stress test:", "risk:", "buffers:", "design:"):
+    for stage in ("stress test:", "risk:", "buffers:", "design:", "record:", "replan from"):
         assert stage in result.output
+    _check_demo_record(folder)
+
+
+def _check_demo_record(folder: Path) -> None:
+    """The demo's store holds its opening stock and every line of history.jsonl, and the
+    exceptions are the generator's three deliberate ones."""
+    import json
+
+    from sqlalchemy import func, select
+
+    from dronefab.storage import schema
+    from dronefab.storage.database import open_store
+    from dronefab.storage.exceptions import find_exceptions
+
+    history = (folder / "history.jsonl").read_text().splitlines()
+    store = open_store(f"sqlite:///{folder / 'dronefab.db'}")
+    with store.reading() as connection:
+        recorded = connection.execute(
+            select(func.count())
+            .select_from(schema.events)
+            .where(schema.events.c.id.not_like("opening/%"))
+        ).scalar()
+        kinds = sorted(x.kind for x in find_exceptions(connection))
+    store.engine.dispose()
+    assert recorded == len(history)
+    assert {json.loads(line)["type"] for line in history} >= {
+        "receipt", "completion", "test", "dispatch", "arrival", "shipment", "acceptance",
+        "downtime", "strike", "quarantine", "release",
+    }  # fmt: skip
+    assert kinds == ["consumption_off_bom", "dispatch_overdue", "untested_shipment"]
+    assert (folder / "replan" / "plan" / "summary.json").is_file()
 
 
 def test_nothing_is_written_for_a_wrong_plan_folder_or_a_colliding_name(

@@ -256,10 +256,10 @@ def test_a_batch_larger_than_a_chunk_is_read_twice_and_written_whole(
     history = tiny.events()
     bad = [*history, {**history[0], "id": "late", "site": "nowhere"}]
     with pytest.raises(RefusedError) as refused:
-        record(store, bad + [history[2]], source="big.jsonl")
+        record(store, [*bad, history[2]], source="big.jsonl")
     assert [(p.location.line, p.path) for p in refused.value.problems] == [(len(bad), "site")]
     with store.reading() as connection:
         assert connection.execute(select(func.count()).select_from(schema.events)).scalar() == 3
-    result = record(store, history + [history[0]])  # a repeated line is one event
+    result = record(store, [*history, history[0]])  # a repeated line is one event
     assert result.recorded == len(history)
     assert snapshot(store) == snapshot(single)

@@ -2,8 +2,10 @@
 
 Stages, each written to its own folder under ``--out``: the scenario (``scenario/``), the plan
 with its explanations (``plan/``), the stress test (``simulation/``), time to survive and
-recover (``risk/``), buffers for chokepoint parts (``buffers/``) and where to open lines
-(``design/``); then ``report.html``, the plan report, linked to every analysis's page beside it.
+recover (``risk/``), buffers for chokepoint parts (``buffers/``), where to open lines
+(``design/``), and the programme's record (``dronefab.db``: the plan released, a generated month
+of history recorded, ``replan/`` from it, ``actuals/`` for the plan-against-actual page); then
+``report.html``, the plan report, linked to every analysis's page beside it.
 ``--plan-only`` stops after the plan and its report.
 """
 
@@ -117,4 +119,27 @@ def _analyses(
     chosen.write(folder / "design")
     opened = chosen.summary()["open_sites"]
     lines.append(f"design: open {', '.join(opened) if opened else 'no candidate site'}")
-    return [folder / "simulation", folder / "risk", folder / "buffers", folder / "design"]
+    lines.extend(_record(scenario, planned, folder, show))
+    return [
+        folder / "simulation",
+        folder / "risk",
+        folder / "buffers",
+        folder / "design",
+        folder / "actuals",
+    ]
+
+
+def _record(scenario: Scenario, planned: Plan, folder: Path, show: Stages) -> list[str]:
+    """The demo's record: store, release, a month's generated history, the replan."""
+    from dronefab.storage.demo_record import HISTORY_PERIODS, record_demo
+
+    record = record_demo(scenario, folder / "plan", planned, folder, show)
+    kinds = ", ".join(f"{n} {kind}" for kind, n in sorted(record.exceptions.items()))
+    return [
+        f"record: {record.events:,} events of the first {HISTORY_PERIODS} weeks in {record.store} "
+        f"({record.by_type.get('completion', 0):,} completions, "
+        f"{record.by_type.get('shipment', 0):,} shipments); "
+        f"{sum(record.exceptions.values())} exceptions ({kinds or 'none'})",
+        f"replan from what happened: {record.replan_dir} "
+        f"(objective {record.replan_objective:,.0f})",
+    ]

@@ -9,6 +9,7 @@ from __future__ import annotations
 # Imported for their side effect: each module registers its commands on ``app``.
 from dronefab.cli import (  # noqa: F401
     demo_command,
+    history_command,
     plan_commands,
     record_commands,
     risk_commands,
