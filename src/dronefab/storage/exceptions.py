@@ -218,7 +218,7 @@ def _uses(connection: Connection, key: tuple[str, ...], as_of: AsOf | None) -> l
         return [r for r in rows if r.type != "completion" or key[1] not in _made(r.body)]
     item, lot = key[1], key[2]
     unit = connection.execute(
-        select(u.id).where(u.item == item, u.lot == lot, u.serial.is_(None))
+        select(u.id).where(u.item == item, u.lot == lot)  # a lot: serials have no lot
     ).scalar()
     completions = connection.execute(
         select(*columns)
