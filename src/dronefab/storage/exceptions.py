@@ -29,6 +29,7 @@ from typing import Any
 from sqlalchemy import Connection, func, select, text
 
 from dronefab.storage import schema
+from dronefab.storage.bulk import chunks
 from dronefab.storage.events import utc_stamp
 from dronefab.storage.master import Master, read_revision
 from dronefab.storage.queries import unit_names
@@ -282,8 +283,7 @@ def _passed_tests(connection: Connection, serials: list[str], before: str) -> di
     """Serial -> the tests it passed before the moment ``before`` ("at|id")."""
     e = schema.events.c
     out: dict[str, set[str]] = defaultdict(set)
-    for start in range(0, len(serials), 5000):
-        part = serials[start : start + 5000]
+    for part in chunks(serials):
         rows = connection.execute(
             select(e.id, e.at, e.body).where(e.type == "test", e.ref.in_(part))
         )

@@ -13,7 +13,6 @@ first, spilling what is beyond one order's open quantity to the next.
 
 from __future__ import annotations
 
-import math
 import os
 from collections import defaultdict
 from dataclasses import dataclass, field
@@ -27,7 +26,7 @@ from sqlalchemy import Connection, func, insert, select, update
 from dronefab.errors import UsageError
 from dronefab.planning.plan import read_plan
 from dronefab.storage import schema
-from dronefab.storage.bulk import insert_rows
+from dronefab.storage.bulk import chunks, insert_rows
 from dronefab.storage.database import Store
 from dronefab.storage.master import now_stamp, read_revision
 from dronefab.storage.timepoint import AsOf
@@ -145,11 +144,9 @@ def _orders_of(planned: Any, number: int, starts: date, period_days: int) -> lis
     def add(kind: str, frame: pd.DataFrame, make: Any) -> None:
         if frame.empty:
             return
-        for record in frame.to_dict("records"):
-            if float(record["quantity"]) <= DONE_TOLERANCE:
-                continue
-            order_id = f"{PREFIX[kind]}{number}-{sum(1 for r in rows if r[2] == kind) + 1:05d}"
-            rows.append((order_id, number, kind, *make(record), None))
+        records = [r for r in frame.to_dict("records") if float(r["quantity"]) > DONE_TOLERANCE]
+        for n, record in enumerate(records, start=1):
+            rows.append((f"{PREFIX[kind]}{number}-{n:05d}", number, kind, *make(record), None))
 
     add(
         "work",
@@ -223,12 +220,8 @@ def _cancel_open(connection: Connection, starts: date, number: int) -> int:
         if row.status in OPEN and row.due >= starts.isoformat() and row.release < number
     ]
     o = schema.orders.c
-    for start in range(0, len(ids), 5000):
-        connection.execute(
-            update(schema.orders)
-            .where(o.id.in_(ids[start : start + 5000]))
-            .values(cancelled_by=number)
-        )
+    for part in chunks(ids):
+        connection.execute(update(schema.orders).where(o.id.in_(part)).values(cancelled_by=number))
     return len(ids)
 
 
@@ -366,11 +359,8 @@ def _close(connection: Connection, orders: dict[str, OrderRow], as_of: AsOf | No
         return
     e = schema.events.c
     answered: set[str] = set()
-    ids = sorted(refs)
-    for start in range(0, len(ids), 5000):
-        query = select(e.ref).where(
-            e.ref.in_(ids[start : start + 5000]), e.type.in_(follow.values())
-        )
+    for part in chunks(sorted(refs)):
+        query = select(e.ref).where(e.ref.in_(part), e.type.in_(follow.values()))
         if as_of is not None:
             query = query.where(as_of.includes(e.at))
         answered.update(row.ref for row in connection.execute(query))
@@ -402,8 +392,3 @@ def orders_frame(rows: list[OrderRow]) -> pd.DataFrame:
         [{column: getattr(row, column) for column in ORDER_CSV_COLUMNS} for row in rows],
         columns=list(ORDER_CSV_COLUMNS),
     )
-
-
-def is_whole(value: float) -> bool:
-    """A quantity without a fraction (printed without decimals)."""
-    return math.isclose(value, round(value))

@@ -136,11 +136,8 @@ def unit_names(connection: Connection, units: set[int]) -> dict[int, tuple[str, 
     """Unit id -> (item, lot); lot "" for counted units."""
     u = schema.units.c
     out: dict[int, tuple[str, str]] = {}
-    ids = sorted(units)
-    for start in range(0, len(ids), 5000):
-        rows = connection.execute(
-            select(u.id, u.item, u.lot).where(u.id.in_(ids[start : start + 5000]))
-        )
+    for part in chunks(sorted(units)):
+        rows = connection.execute(select(u.id, u.item, u.lot).where(u.id.in_(part)))
         out.update({row.id: (row.item or "", row.lot or "") for row in rows})
     return out
 
