@@ -236,21 +236,48 @@ def test_the_same_events_again_change_nothing(recorded: Store) -> None:
         assert connection.execute(select(func.count()).select_from(schema.batches)).scalar() == 2
 
 
-def test_a_batch_larger_than_a_chunk_is_read_twice_and_written_whole(
-    store: Store, monkeypatch: pytest.MonkeyPatch, tmp_path_factory: pytest.TempPathFactory
+@pytest.mark.parametrize("chunk", [1, 2])
+def test_events_that_name_later_lines_wait_for_them(
+    store: Store, recorded_alone: dict, chunk: int, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The history backwards, a chunk or two lines at a time: every arrival is read chunks
+    before its dispatch, every acceptance before its shipment; the batch is the same."""
+    from dronefab.storage import ingest
+
+    monkeypatch.setattr(ingest, "CHUNK", chunk)
+    load(store, tiny.SCENARIO)
+    history = tiny.events()
+    lines = {e["id"]: n for n, e in enumerate(reversed(history))}
+    assert all(lines[later] < lines[named] for later, named in tiny.REFERENCES.items())
+    result = record(store, list(reversed(history)))
+    assert result.recorded == len(history)
+    assert snapshot(store) == recorded_alone
+
+
+@pytest.fixture
+def recorded_alone(tmp_path_factory: pytest.TempPathFactory) -> dict:
+    """The tables of the whole history recorded as one batch of one chunk, on SQLite."""
+    from dronefab.storage.database import open_store
+    from dronefab.storage.migrate import upgrade
+
+    url = f"sqlite:///{tmp_path_factory.mktemp('alone')}/store.db"
+    empty = open_store(url, check_schema=False)
+    upgrade(empty)
+    single = open_store(url)
+    load(single, tiny.SCENARIO)
+    record(single, tiny.events())
+    tables = snapshot(single)
+    single.engine.dispose()
+    return tables
+
+
+def test_a_batch_larger_than_a_chunk_is_written_whole(
+    store: Store, monkeypatch: pytest.MonkeyPatch, recorded_alone: dict
 ) -> None:
     """Large batches are checked and written a chunk at a time in one transaction: the same
     tables as one chunk, and a refusal in the last chunk still records nothing."""
     from dronefab.storage import ingest
-    from dronefab.storage.database import open_store
-    from dronefab.storage.migrate import upgrade
 
-    single_url = f"sqlite:///{tmp_path_factory.mktemp('single')}/store.db"
-    empty = open_store(single_url, check_schema=False)
-    upgrade(empty)
-    single = open_store(single_url)
-    load(single, tiny.SCENARIO)
-    record(single, tiny.events())
     monkeypatch.setattr(ingest, "CHUNK", 3)
     load(store, tiny.SCENARIO)
     history = tiny.events()
@@ -262,4 +289,4 @@ def test_a_batch_larger_than_a_chunk_is_read_twice_and_written_whole(
         assert connection.execute(select(func.count()).select_from(schema.events)).scalar() == 3
     result = record(store, [*history, history[0]])  # a repeated line is one event
     assert result.recorded == len(history)
-    assert snapshot(store) == snapshot(single)
+    assert snapshot(store) == recorded_alone

@@ -5,11 +5,12 @@ every line is parsed and checked at the door, and one refusal refuses the batch 
 problem named (line, field, what is expected). An event whose id is already recorded with the
 same content is acknowledged and changes nothing; with other content it is refused.
 
-Memory stays bounded whatever the batch's size: a first pass reads every line and keeps only
-what the door needs of the whole batch (ids and digests, dispatches and shipments that other
-events name, the items of the serials made); then the lines are read again, :data:`CHUNK` at a
-time, checked, and written (:mod:`dronefab.storage.write`) in the same transaction. A batch of
-at most :data:`CHUNK` events is parsed once.
+Memory stays bounded whatever the batch's size: the lines are read once, :data:`CHUNK` at a
+time, each chunk checked and written (:mod:`dronefab.storage.write`) in the batch's transaction,
+and only what later events may name is kept of the whole batch (ids and digests, dispatches and
+shipments, the items of the serials made). An event that names what comes later in the file (an
+arrival before its dispatch, the scrap of a serial made further on) waits until the whole batch
+is read; a refusal anywhere rolls the whole transaction back.
 """
 
 from __future__ import annotations
@@ -25,7 +26,7 @@ from pathlib import Path
 from typing import Any
 
 from pydantic import ValidationError
-from sqlalchemy import Connection, select
+from sqlalchemy import Connection, select, update
 
 from dronefab.errors import DronefabError, Location, Problem
 from dronefab.storage import schema
@@ -39,7 +40,9 @@ from dronefab.storage.events import (
     Dispatch,
     Event,
     Receipt,
+    Scrap,
     Shipment,
+    Strike,
     canonical,
     describe_errors,
     digest,
@@ -99,18 +102,20 @@ class _Refusals:
 
 
 @dataclass
-class _Scan:
-    """What the first pass keeps of a whole batch."""
+class _Batch:
+    """What one pass over a batch keeps of it while its chunks are checked and written."""
 
     first_line: dict[str, int] = field(default_factory=dict)  # id -> the line it is first on
     digests: dict[str, str] = field(default_factory=dict)
-    orders: set[str] = field(default_factory=set)
-    dispatches: dict[str, Dispatch] = field(default_factory=dict)
+    already: set[str] = field(default_factory=set)  # ids the store holds with the same content
+    recorded: int = 0
+    orders: dict[str, OrderRef] = field(default_factory=dict)  # the store's, as looked up
+    dispatches: dict[str, Dispatch] = field(default_factory=dict)  # the batch's and the store's
     shipments: dict[str, Shipment] = field(default_factory=dict)
-    wanted: set[str] = field(default_factory=set)  # dispatches and shipments named by others
+    arrived: set[str] = field(default_factory=set)  # dispatches with an arrival
     serial_items: dict[str, str] = field(default_factory=dict)  # serials made or received
-    alone: set[str] = field(default_factory=set)  # serials scrapped or destroyed without item
-    lines: list[Line] | None = field(default_factory=list)  # kept while the batch is small
+    looked_up: set[str] = field(default_factory=set)  # references sought in the store already
+    waiting: list[Line] = field(default_factory=list)  # events naming what comes later
 
 
 def record_file(store: Store, path: str | os.PathLike[str], by: str | None = None) -> RecordResult:
@@ -208,32 +213,35 @@ def _record(connection: Connection, lines: Lines, source: str, by: str | None) -
     _lock(connection)
     master = read_revision(connection)
     refusals = _Refusals(source)
-    scan = _scan(lines(), refusals)
-    already = _already(connection, scan, refusals)
-    known = _known(connection, scan)
-    fresh = [i for i in scan.first_line if i not in already]
-    batch: int | None = None
-    seq = next_number(connection, schema.events.c.seq)
-    # The database writes one chunk (releasing the GIL while SQLite or PostgreSQL work) while
-    # this thread reads, checks and derives the next: one writer thread, one chunk ahead.
-    with ThreadPoolExecutor(max_workers=1, thread_name_prefix="dronefab-write") as writer:
-        pending: Future[None] | None = None
-        for lines_ in _chunks(scan, lines, already):
-            _check(lines_, master, known, refusals)
-            if refusals.total:
-                continue  # go on checking, to name every problem; nothing will be written
-            if batch is None:
-                batch = _open_batch(connection, master, source, by, len(fresh))
-            chunk = prepare_chunk(lines_, batch, seq, master, known)
-            seq += len(lines_)
-            if pending is not None:
-                pending.result()  # raises what the writer raised
-            pending = writer.submit(write_chunk, connection, chunk)
-        if pending is not None:
-            pending.result()
+    state = _Batch()
+    writes = _Writes(connection, master, source, by)
+    try:
+        for chunk in _chunks(lines(), state, refusals):
+            fresh = _fresh(connection, chunk, state, refusals)
+            known = _known(connection, fresh, state)
+            ready = [line for line in fresh if not _waits(line.event, known)]
+            state.waiting.extend(line for line in fresh if _waits(line.event, known))
+            _check(ready, master, known, refusals)
+            if not refusals.total:
+                writes.submit(ready, known)
+        # Every event the waiting ones name is in the batch or the store now (or nowhere: refused).
+        known = _known(connection, state.waiting, state)
+        state.waiting.sort(key=lambda line: line.number)
+        _check(state.waiting, master, known, refusals)
+        if not refusals.total:
+            writes.submit(state.waiting, known)
+        writes.finish()
+    finally:
+        writes.close()
     if refusals.total:
         raise RefusedError(source, refusals.problems, refusals.total)
-    return RecordResult(batch, len(fresh), len(already))
+    if writes.batch is not None:
+        connection.execute(
+            update(schema.batches)
+            .where(schema.batches.c.number == writes.batch)
+            .values(events=writes.recorded)
+        )
+    return RecordResult(writes.batch, writes.recorded, len(state.already))
 
 
 def _lock(connection: Connection) -> None:
@@ -242,112 +250,170 @@ def _lock(connection: Connection) -> None:
         connection.exec_driver_sql("SELECT pg_advisory_xact_lock(20261207)")
 
 
-# -- the first pass ---------------------------------------------------------------------------
-def _parsed(raw: Raw, number: int, refusals: _Refusals | None) -> Line | None:
+class _Writes:
+    """Chunks written by one thread while the caller's reads, checks and derives the next (the
+    database releases the GIL while it works); the batch's row opened at the first write."""
+
+    def __init__(self, connection: Connection, master: Master, source: str, by: str | None):
+        self.connection, self.master, self.source, self.by = connection, master, source, by
+        self.batch: int | None = None
+        self.recorded = 0
+        self.seq = next_number(connection, schema.events.c.seq)
+        self.pool = ThreadPoolExecutor(max_workers=1, thread_name_prefix="dronefab-write")
+        self.pending: Future[None] | None = None
+
+    def submit(self, lines: list[Line], known: Known) -> None:
+        if not lines:
+            return
+        if self.batch is None:
+            self.batch = _open_batch(self.connection, self.master, self.source, self.by)
+        chunk = prepare_chunk(lines, self.batch, self.seq, self.master, known)
+        self.seq += len(lines)
+        self.recorded += len(lines)
+        self.finish()  # one chunk ahead at most: raises what the writer raised
+        self.pending = self.pool.submit(write_chunk, self.connection, chunk)
+
+    def finish(self) -> None:
+        if self.pending is not None:
+            pending, self.pending = self.pending, None
+            pending.result()
+
+    def close(self) -> None:
+        self.pool.shutdown(wait=True)
+
+
+# -- reading: one pass, a chunk at a time -----------------------------------------------------
+def _parsed(raw: Raw, number: int, refusals: _Refusals) -> Line | None:
     """The line as an event (None when blank or refused; ``refusals`` hears why)."""
     if isinstance(raw, str | bytes) and not raw.strip():
         return None
     try:
         event = parse_event(raw)
     except ValidationError as error:
-        if refusals is not None:
-            for path, message in describe_errors(error):
-                refusals.refuse(number, path, message)
+        for path, message in describe_errors(error):
+            refusals.refuse(number, path, message)
         return None
     body = canonical(event)
     return Line(number, event, body, digest(body))
 
 
-def _scan(raws: Iterable[Raw], refusals: _Refusals) -> _Scan:
-    scan = _Scan()
+def _chunks(raws: Iterable[Raw], state: _Batch, refusals: _Refusals) -> Iterator[list[Line]]:
+    """The batch's events, first occurrences only, at most :data:`CHUNK` at a time; a repeat of
+    an id with other content is refused."""
+    chunk: list[Line] = []
     for number, raw in enumerate(raws, start=1):
         line = _parsed(raw, number, refusals)
         if line is None:
             continue
         e = line.event
-        first = scan.first_line.get(e.id)
+        first = state.first_line.get(e.id)
         if first is not None:
-            if scan.digests[e.id] != line.digest:
+            if state.digests[e.id] != line.digest:
                 message = f"id '{e.id}' is also on line {first}, with other content"
                 refusals.refuse(number, "id", message)
             continue
-        scan.first_line[e.id] = number
-        scan.digests[e.id] = line.digest
-        _remember(scan, e)
-        if scan.lines is not None:
-            scan.lines.append(line)
-            if len(scan.lines) > CHUNK:
-                scan.lines = None  # a large batch: read again, a chunk at a time
-    return scan
+        state.first_line[e.id] = number
+        state.digests[e.id] = line.digest
+        chunk.append(line)
+        if len(chunk) == CHUNK:
+            yield chunk
+            chunk = []
+    if chunk:
+        yield chunk
 
 
-def _remember(scan: _Scan, e: Event) -> None:
-    """What other events of the batch may need of ``e`` (kept for the whole batch)."""
-    order = getattr(e, "order", None)
-    if order is not None:
-        scan.orders.add(order)
-    if isinstance(e, Completion | Receipt):
-        if e.serials:
-            scan.serial_items.update(dict.fromkeys(e.serials, e.item))
-    elif isinstance(e, Dispatch):
-        scan.dispatches[e.id] = e
-    elif isinstance(e, Shipment):
-        scan.shipments[e.id] = e
-    elif isinstance(e, Arrival):
-        scan.wanted.add(e.dispatch)
-    elif isinstance(e, Acceptance):
-        scan.wanted.add(e.shipment)
-    elif e.type == "strike":
-        scan.alone.update(p.serial for p in e.destroyed if p.serial is not None and p.item is None)
-    elif e.type == "scrap" and e.serial is not None and e.item is None:
-        scan.alone.add(e.serial)
-
-
-def _already(connection: Connection, scan: _Scan, refusals: _Refusals) -> set[str]:
-    """Ids recorded before with the same content; the same id with other content is refused."""
+def _fresh(
+    connection: Connection, chunk: list[Line], state: _Batch, refusals: _Refusals
+) -> list[Line]:
+    """The chunk's events the store does not hold; the same id with other content is refused.
+    What later events of the batch may name of them is remembered."""
     table = schema.events
-    already = set()
-    for ids in chunks(scan.first_line):
+    stored: set[str] = set()
+    for ids in chunks(line.event.id for line in chunk):
         rows = connection.execute(select(table.c.id, table.c.digest).where(table.c.id.in_(ids)))
         for row in rows:
-            if row.digest == scan.digests[row.id]:
-                already.add(row.id)
-            else:
+            stored.add(row.id)
+            if row.digest == state.digests[row.id]:
+                state.already.add(row.id)
+            else:  # not written again; the batch is refused anyway
                 message = f"id '{row.id}' is already recorded with other content"
-                refusals.refuse(scan.first_line[row.id], "id", message)
-                already.add(row.id)  # not written again; the batch is refused anyway
-    return already
+                refusals.refuse(state.first_line[row.id], "id", message)
+    fresh = [line for line in chunk if line.event.id not in stored] if stored else chunk
+    for line in fresh:
+        _remember(state, line.event)
+    return fresh
 
 
-def _known(connection: Connection, scan: _Scan) -> Known:
-    """What the store and the batch hold that the batch's events name."""
-    orders: dict[str, OrderRef] = {}
+def _remember(state: _Batch, e: Event) -> None:
+    """What other events of the batch may need of ``e`` (kept for the whole batch)."""
+    if isinstance(e, Completion | Receipt):
+        if e.serials:
+            state.serial_items.update(dict.fromkeys(e.serials, e.item))
+    elif isinstance(e, Dispatch):
+        state.dispatches[e.id] = e
+    elif isinstance(e, Shipment):
+        state.shipments[e.id] = e
+
+
+def _waits(e: Event, known: Known) -> bool:
+    """Whether ``e`` names an event or a serial the batch may hold further on (checked and
+    written once the whole batch is read)."""
+    if isinstance(e, Arrival):
+        return e.dispatch not in known.dispatches
+    if isinstance(e, Acceptance):
+        return e.shipment not in known.shipments
+    return any(serial not in known.serial_items for serial in _alone(e))
+
+
+def _alone(e: Event) -> list[str]:
+    """Serials that a strike or scrap names without their item."""
+    if isinstance(e, Strike):
+        return [p.serial for p in e.destroyed if p.serial is not None and p.item is None]
+    if isinstance(e, Scrap) and e.serial is not None and e.item is None:
+        return [e.serial]
+    return []
+
+
+def _known(connection: Connection, lines: list[Line], state: _Batch) -> Known:
+    """What the store and the batch hold that ``lines`` name (the store's looked up once)."""
+    orders = {o for line in lines if (o := getattr(line.event, "order", None)) is not None}
+    _lookup_orders(connection, orders - state.orders.keys(), state)
+    wanted: set[str] = set()
+    alone: set[str] = set()
+    for line in lines:
+        e = line.event
+        if isinstance(e, Arrival):
+            wanted.add(e.dispatch)
+        elif isinstance(e, Acceptance):
+            wanted.add(e.shipment)
+        else:
+            alone.update(_alone(e))
+    wanted -= state.looked_up
+    alone -= state.serial_items.keys() | state.looked_up
+    state.looked_up |= wanted | alone
+    for i, (kind, body) in _events_by_id(connection, wanted).items():
+        if kind == "dispatch":
+            state.dispatches.setdefault(i, Dispatch.model_validate_json(body))
+        elif kind == "shipment":
+            state.shipments.setdefault(i, Shipment.model_validate_json(body))
+    c = schema.events.c
+    for ids in chunks(wanted):
+        rows = connection.execute(select(c.ref).where(c.ref.in_(ids), c.type == "arrival"))
+        state.arrived.update(row.ref for row in rows)
+    state.serial_items.update(_serial_items(connection, alone))
+    return Known(state.orders, state.dispatches, state.shipments, state.arrived, state.serial_items)
+
+
+def _lookup_orders(connection: Connection, ids: set[str], state: _Batch) -> None:
     o = schema.orders.c
-    for ids in chunks(scan.orders):
+    for part in chunks(ids):
         for row in connection.execute(
             select(o.id, o.kind, o.site, o.item, o.supplier, o.to_site, o.customer).where(
-                o.id.in_(ids)
+                o.id.in_(part)
             )
         ):
             partner = row.supplier or row.to_site or row.customer
-            orders[row.id] = OrderRef(row.kind, row.site, row.item, partner)
-    bodies = _events_by_id(connection, scan.wanted)
-    dispatches = {
-        i: Dispatch.model_validate_json(b) for i, (t, b) in bodies.items() if t == "dispatch"
-    }
-    shipments = {
-        i: Shipment.model_validate_json(b) for i, (t, b) in bodies.items() if t == "shipment"
-    }
-    dispatches.update(scan.dispatches)
-    shipments.update(scan.shipments)
-    arrived: set[str] = set()
-    e = schema.events.c
-    for ids in chunks(scan.wanted):
-        rows = connection.execute(select(e.ref).where(e.ref.in_(ids), e.type == "arrival"))
-        arrived.update(row.ref for row in rows)
-    serial_items = dict(scan.serial_items)
-    serial_items.update(_serial_items(connection, scan.alone - serial_items.keys()))
-    return Known(orders, dispatches, shipments, arrived, serial_items)
+            state.orders[row.id] = OrderRef(row.kind, row.site, row.item, partner)
 
 
 def _events_by_id(connection: Connection, ids: set[str]) -> dict[str, tuple[str, str]]:
@@ -370,29 +436,6 @@ def _serial_items(connection: Connection, serials: set[str]) -> dict[str, str]:
     return out
 
 
-# -- the second pass: check and write, a chunk at a time --------------------------------------
-def _chunks(scan: _Scan, lines: Lines, already: set[str]) -> Iterator[list[Line]]:
-    """The batch's new events, first occurrences only, at most :data:`CHUNK` at a time."""
-    if scan.lines is not None:
-        fresh = [line for line in scan.lines if line.event.id not in already]
-        for start in range(0, len(fresh), CHUNK):
-            yield fresh[start : start + CHUNK]
-        return
-    chunk: list[Line] = []
-    for number, raw in enumerate(lines(), start=1):
-        line = _parsed(raw, number, None)  # its refusals were heard in the first pass
-        if line is None or line.event.id in already:
-            continue
-        if scan.first_line.get(line.event.id) != number:
-            continue  # a repeat of an earlier line
-        chunk.append(line)
-        if len(chunk) == CHUNK:
-            yield chunk
-            chunk = []
-    if chunk:
-        yield chunk
-
-
 def _check(lines: list[Line], master: Master, known: Known, refusals: _Refusals) -> None:
     for line in lines:
 
@@ -404,16 +447,15 @@ def _check(lines: list[Line], master: Master, known: Known, refusals: _Refusals)
             known.arrived.add(line.event.dispatch)  # a second arrival in the batch is refused
 
 
-def _open_batch(
-    connection: Connection, master: Master, source: str, by: str | None, events: int
-) -> int:
+def _open_batch(connection: Connection, master: Master, source: str, by: str | None) -> int:
+    """The batch's row (its count of events filled in when the batch is whole)."""
     batch = next_number(connection, schema.batches.c.number)
     connection.execute(
         schema.batches.insert().values(
             number=batch,
             source=source,
             recorded_at=now_stamp(),
-            events=events,
+            events=0,
             revision=master.revision,
             by=by,
         )
