@@ -290,3 +290,15 @@ def test_a_batch_larger_than_a_chunk_is_written_whole(
     result = record(store, [*history, history[0]])  # a repeated line is one event
     assert result.recorded == len(history)
     assert snapshot(store) == recorded_alone
+
+
+def test_stock_below_zero_in_many_lots_is_one_note_per_site_and_item() -> None:
+    from dronefab.storage.replan import _below_zero
+
+    lots = [(f"L{n}", -2.0) for n in range(3000)]
+    notes = _below_zero({("ws", "cell"): lots, ("ws", "screw"): [("", -17.0)]}, date(2027, 1, 15))
+    assert notes == [
+        "stock of 'cell' at 'ws' is below zero in 3,000 lots (-6000 in all) at 2027-01-15: "
+        "counted as 0 (see dronefab exceptions)",
+        "stock of 'screw' at 'ws' is -17 at 2027-01-15: counted as 0 (see dronefab exceptions)",
+    ]

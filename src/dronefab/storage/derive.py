@@ -95,6 +95,8 @@ class Deriver:
         self.dispatches = dispatches
         self.serial_items = serial_items
         self.rows = BatchRows()
+        # (item, units started) -> what the bill of materials consumes: most completions repeat one
+        self._expected: dict[tuple[str, float], dict[str, float]] = {}
 
     def add(self, event: Event, seq: int, at: str) -> None:
         """Add the rows of ``event``, stored as event number ``seq`` at store time ``at``."""
@@ -187,9 +189,14 @@ class Deriver:
         if not bom:
             return
         started = e.good + e.scrap
+        expected = self._expected.get((e.item, started))
+        if expected is None:
+            expected = {c: q * started for c, q in bom.items()}
+            self._expected[(e.item, started)] = expected
+        if consumed == expected:  # the common case, compared in one step
+            return
         if consumed.keys() == bom.keys() and all(
-            abs(consumed[c] - q * started) <= BOM_TOLERANCE * max(1.0, q * started)
-            for c, q in bom.items()
+            abs(consumed[c] - q) <= BOM_TOLERANCE * max(1.0, q) for c, q in expected.items()
         ):
             return
         notes = []

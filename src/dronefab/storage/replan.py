@@ -92,14 +92,12 @@ def _sites(
     connection: Connection, master: Master, as_of: AsOf, day: date, notes: list[str]
 ) -> list[Any]:
     on_hand: dict[str, dict[str, float]] = defaultdict(lambda: defaultdict(float))
+    below: dict[tuple[str, str], list[tuple[str, float]]] = defaultdict(list)
     for row in stock(connection, as_of=as_of):
-        free = row.on_hand - row.held
         if row.on_hand < -EPSILON:
-            notes.append(
-                f"stock of '{row.item}'{f' lot {row.lot!r}' if row.lot else ''} at '{row.site}' "
-                f"is {row.on_hand:g} at {day.isoformat()}: counted as 0 (see dronefab exceptions)"
-            )
-        on_hand[row.site][row.item] += max(0.0, free)
+            below[(row.site, row.item)].append((row.lot, row.on_hand))
+        on_hand[row.site][row.item] += max(0.0, row.on_hand - row.held)
+    notes.extend(_below_zero(below, day))
     repaired = _repairs(connection, as_of, day)
     sites = []
     for site in master.scenario.sites:
@@ -114,6 +112,20 @@ def _sites(
             notes.append(f"site '{site.id}' is struck: it opens on {repaired[site.id].isoformat()}")
         sites.append(site.model_copy(update=changes))
     return sites
+
+
+def _below_zero(below: dict[tuple[str, str], list[tuple[str, float]]], day: date) -> list[str]:
+    """One note per (site, item) whose stock is below zero, however many lots are."""
+    notes = []
+    for (site, item), lots in sorted(below.items()):
+        total = sum(quantity for _, quantity in lots)
+        if len(lots) == 1:
+            lot = f" lot {lots[0][0]!r}" if lots[0][0] else ""
+            what = f"stock of '{item}'{lot} at '{site}' is {total:g}"
+        else:
+            what = f"stock of '{item}' at '{site}' is below zero in {len(lots):,} lots ({total:g} in all)"
+        notes.append(f"{what} at {day.isoformat()}: counted as 0 (see dronefab exceptions)")
+    return notes
 
 
 def _repairs(connection: Connection, as_of: AsOf, day: date) -> dict[str, date]:
