@@ -293,12 +293,43 @@ def test_a_batch_larger_than_a_chunk_is_written_whole(
 
 
 def test_stock_below_zero_in_many_lots_is_one_note_per_site_and_item() -> None:
+    from dronefab.storage.queries import FreeStock
     from dronefab.storage.replan import _below_zero
 
-    lots = [(f"L{n}", -2.0) for n in range(3000)]
-    notes = _below_zero({("ws", "cell"): lots, ("ws", "screw"): [("", -17.0)]}, date(2027, 1, 15))
-    assert notes == [
+    day = date(2027, 1, 15)
+    many = FreeStock("ws", "cell", 0.0, 3000, -6000.0, "L1")
+    assert _below_zero(many, day) == (
         "stock of 'cell' at 'ws' is below zero in 3,000 lots (-6000 in all) at 2027-01-15: "
-        "counted as 0 (see dronefab exceptions)",
-        "stock of 'screw' at 'ws' is -17 at 2027-01-15: counted as 0 (see dronefab exceptions)",
-    ]
+        "counted as 0 (see dronefab exceptions)"
+    )
+    one = FreeStock("ws", "screw", 0.0, 1, -17.0, "")
+    assert _below_zero(one, day) == (
+        "stock of 'screw' at 'ws' is -17 at 2027-01-15: counted as 0 (see dronefab exceptions)"
+    )
+
+
+def test_free_stock_is_the_stock_rows_added_up(recorded: Store) -> None:
+    """free_stock (summed by the database) against stock's rows summed here, at every day."""
+    from dronefab.storage.queries import free_stock
+
+    for day in range(9, 20):
+        as_of = parse_as_of(date(2027, 1, day))
+        with recorded.reading() as connection:
+            rows = stock(connection, as_of=as_of)
+            free = {(r.site, r.item): r for r in free_stock(connection, as_of)}
+        expected: dict = {}
+        for r in rows:
+            usable, below = max(0.0, r.on_hand - r.held), min(0.0, r.on_hand)
+            total, count, lot_total = expected.get((r.site, r.item), (0.0, 0, 0.0))
+            expected[(r.site, r.item)] = (total + usable, count + (below < 0), lot_total + below)
+        got = {
+            key: (round(row.free, 9), row.below_lots, round(row.below_total, 9))
+            for key, row in free.items()
+            if row.free or row.below_lots
+        }
+        wanted = {
+            key: (round(total, 9), count, round(lot_total, 9))
+            for key, (total, count, lot_total) in expected.items()
+            if total or count
+        }
+        assert got == wanted, day

@@ -38,7 +38,7 @@ from dronefab.storage.database import Store
 from dronefab.storage.events import utc_stamp
 from dronefab.storage.master import Master, read_revision, register_scenario
 from dronefab.storage.orders import order_table
-from dronefab.storage.queries import stock
+from dronefab.storage.queries import FreeStock, free_stock
 from dronefab.storage.timepoint import AsOf, parse_as_of
 
 EPSILON = 1e-9
@@ -91,13 +91,11 @@ def replan_state(connection: Connection, day: date) -> ReplanState:
 def _sites(
     connection: Connection, master: Master, as_of: AsOf, day: date, notes: list[str]
 ) -> list[Any]:
-    on_hand: dict[str, dict[str, float]] = defaultdict(lambda: defaultdict(float))
-    below: dict[tuple[str, str], list[tuple[str, float]]] = defaultdict(list)
-    for row in stock(connection, as_of=as_of):
-        if row.on_hand < -EPSILON:
-            below[(row.site, row.item)].append((row.lot, row.on_hand))
-        on_hand[row.site][row.item] += max(0.0, row.on_hand - row.held)
-    notes.extend(_below_zero(below, day))
+    on_hand: dict[str, dict[str, float]] = defaultdict(dict)
+    for row in free_stock(connection, as_of):
+        on_hand[row.site][row.item] = row.free
+        if row.below_lots:
+            notes.append(_below_zero(row, day))
     repaired = _repairs(connection, as_of, day)
     sites = []
     for site in master.scenario.sites:
@@ -114,18 +112,17 @@ def _sites(
     return sites
 
 
-def _below_zero(below: dict[tuple[str, str], list[tuple[str, float]]], day: date) -> list[str]:
-    """One note per (site, item) whose stock is below zero, however many lots are."""
-    notes = []
-    for (site, item), lots in sorted(below.items()):
-        total = sum(quantity for _, quantity in lots)
-        if len(lots) == 1:
-            lot = f" lot {lots[0][0]!r}" if lots[0][0] else ""
-            what = f"stock of '{item}'{lot} at '{site}' is {total:g}"
-        else:
-            what = f"stock of '{item}' at '{site}' is below zero in {len(lots):,} lots ({total:g} in all)"
-        notes.append(f"{what} at {day.isoformat()}: counted as 0 (see dronefab exceptions)")
-    return notes
+def _below_zero(row: FreeStock, day: date) -> str:
+    """The note of an item whose stock is below zero at a site, however many lots are."""
+    if row.below_lots == 1:
+        lot = f" lot {row.below_lot!r}" if row.below_lot else ""
+        what = f"stock of '{row.item}'{lot} at '{row.site}' is {row.below_total:g}"
+    else:
+        what = (
+            f"stock of '{row.item}' at '{row.site}' is below zero in {row.below_lots:,} lots "
+            f"({row.below_total:g} in all)"
+        )
+    return f"{what} at {day.isoformat()}: counted as 0 (see dronefab exceptions)"
 
 
 def _repairs(connection: Connection, as_of: AsOf, day: date) -> dict[str, date]:
