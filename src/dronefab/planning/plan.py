@@ -21,7 +21,7 @@ from typing import Any
 import pandas as pd
 
 from dronefab.errors import UsageError
-from dronefab.files import ID_COLUMNS, read_json, write_text
+from dronefab.files import ID_COLUMNS, read_frame, read_json, write_frame, write_text
 from dronefab.model.scenario import Scenario
 from dronefab.planning import tables
 from dronefab.planning.explain import COLUMNS as EXPLANATION_COLUMNS
@@ -105,7 +105,7 @@ class Plan:
         (target / "summary.json").unlink(missing_ok=True)
         for name in TABLES:
             frame: pd.DataFrame = getattr(self, name)
-            write_text(target / f"{name}.csv", frame.to_csv(index=False, float_format="%.10g"))
+            write_frame(target / f"{name}.csv", frame)
         write_text(target / "summary.json", json.dumps(_jsonable(self.summary), indent=2) + "\n")
         return target
 
@@ -142,7 +142,7 @@ def read_plan(folder: str | os.PathLike[str]) -> Plan:
             message = f"{source} is missing {name}.csv; run 'dronefab plan' again"
             raise UsageError(message)
         try:
-            frames[name] = pd.read_csv(file, dtype=ID_COLUMNS)
+            frames[name] = read_frame(file, dtype=ID_COLUMNS)
         except pd.errors.EmptyDataError:
             frames[name] = pd.DataFrame()
     summary = read_json(summary_file, "dronefab plan")

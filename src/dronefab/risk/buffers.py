@@ -54,7 +54,7 @@ import pandas as pd
 from scipy import special
 
 from dronefab.errors import UsageError
-from dronefab.files import read_json, write_text
+from dronefab.files import read_frame, read_json, write_frame, write_text
 from dronefab.model import timeline
 from dronefab.model.scenario import Scenario
 from dronefab.model.schema import Site
@@ -592,8 +592,7 @@ def write_buffers(
     target = Path(folder)
     target.mkdir(parents=True, exist_ok=True)
     (target / "buffers.json").unlink(missing_ok=True)
-    text = buffers.table.to_csv(index=False, float_format="%.10g")
-    write_text(target / "buffers.csv", text)
+    write_frame(target / "buffers.csv", buffers.table)
     document = {**buffers.summary(), **dict(extra or {})}
     write_text(target / "buffers.json", json.dumps(document, indent=2, allow_nan=False) + "\n")
     return target
@@ -613,5 +612,5 @@ def read_buffers(folder: str | os.PathLike[str]) -> tuple[dict[str, Any], pd.Dat
             message = f"{source} has no {name}; run 'dronefab buffers' first"
             raise UsageError(message)
     summary = read_json(source / "buffers.json", "dronefab buffers")
-    table = pd.read_csv(source / "buffers.csv", dtype={"item": str, "supplier": str, "site": str})
+    table = read_frame(source / "buffers.csv", dtype={"item": str, "supplier": str, "site": str})
     return summary, table

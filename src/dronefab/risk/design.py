@@ -36,7 +36,7 @@ import numpy as np
 import pandas as pd
 
 from dronefab.errors import UsageError
-from dronefab.files import ID_COLUMNS, read_json, write_text
+from dronefab.files import ID_COLUMNS, read_frame, read_json, write_frame, write_text
 from dronefab.model.scenario import Scenario
 from dronefab.planning.lp import Float
 from dronefab.risk.design_model import (
@@ -280,7 +280,7 @@ class Design:
             "scenarios": self.scenarios_table(),
         }
         for name, frame in frames.items():
-            write_text(target / f"{name}.csv", frame.to_csv(index=False, float_format="%.10g"))
+            write_frame(target / f"{name}.csv", frame)
         write_text(target / "design.json", json.dumps(self.summary(), indent=2) + "\n")
         return target
 
@@ -314,7 +314,7 @@ def read_design(folder: str | os.PathLike[str]) -> tuple[dict[str, Any], dict[st
         if not file.is_file():
             message = f"{source} is missing {name}.csv; run 'dronefab design' again"
             raise UsageError(message)
-        frames[name] = pd.read_csv(file, dtype=ID_COLUMNS)
+        frames[name] = read_frame(file, dtype=ID_COLUMNS)
     return read_json(summary_file, "dronefab design"), frames
 
 

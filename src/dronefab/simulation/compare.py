@@ -27,7 +27,7 @@ import numpy as np
 import pandas as pd
 
 from dronefab.errors import Problem, ScenarioError, UsageError
-from dronefab.files import read_json, write_text
+from dronefab.files import read_frame, read_json, write_frame, write_text
 from dronefab.model.loader import validate_scenario
 from dronefab.model.scenario import Scenario
 from dronefab.planning.plan import PlanOptions, plan
@@ -160,7 +160,7 @@ def run_comparison(
         )
     folders = read_variant_folders(target, [v.name for v in variants])
     table = compare_table(folders)
-    write_text(target / "compare.csv", table.to_csv(index=False, float_format="%.10g"))
+    write_frame(target / "compare.csv", table)
     runs = options.runs
     summary = {
         "seed": options.seed,
@@ -202,7 +202,7 @@ def _same_nodes(scenario: Scenario, first: Scenario) -> bool:
 def per_run(folder: Path) -> pd.DataFrame:
     """A simulation folder's delivered and on-time units per run and customer
     (``run``, ``customer``, ``delivered``, ``on_time``)."""
-    runs = pd.read_csv(folder / "runs.csv", dtype={"customer": str, "item": str})
+    runs = read_frame(folder / "runs.csv", dtype={"customer": str, "item": str})
     return runs.groupby(["run", "customer"], as_index=False, sort=False)[
         ["delivered", "on_time"]
     ].sum()

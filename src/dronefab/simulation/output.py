@@ -22,7 +22,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from dronefab.files import write_text
+from dronefab.files import write_frame, write_text
 from dronefab.model.scenario import Scenario
 from dronefab.planning.plan import Plan
 from dronefab.planning.tables import on_time_by_due_period
@@ -163,7 +163,7 @@ def write_simulation(
         if frame is None:
             path.unlink(missing_ok=True)
             continue
-        write_text(path, frame.to_csv(index=False, float_format="%.10g"))
+        write_frame(path, frame)
     summary = {**extra, **simulation_summary(result, runs)}
     summary["recovery"] = recovery_summary(recovery) if recovery is not None else None
     if attribution is not None:

@@ -17,7 +17,7 @@ import pandas as pd
 from sqlalchemy import Connection, func, select
 
 from dronefab.errors import UsageError
-from dronefab.files import write_text
+from dronefab.files import write_frame, write_text
 from dronefab.storage import schema
 from dronefab.storage.master import read_revision
 
@@ -92,6 +92,6 @@ def write_actuals(connection: Connection, folder: str | os.PathLike[str]) -> Pat
     """Write ``actuals.csv`` and ``actuals.json`` into ``folder``; returns the folder."""
     frame, info = plan_vs_actual(connection)
     target = Path(folder)
-    write_text(target / "actuals.csv", frame.to_csv(index=False, float_format="%.10g"))
+    write_frame(target / "actuals.csv", frame)
     write_text(target / "actuals.json", json.dumps(info, indent=2) + "\n")
     return target
