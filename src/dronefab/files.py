@@ -2,6 +2,8 @@
 
 Each output goes to a temporary file in the same folder and is renamed over the target once it
 is complete; a crash or Ctrl-C leaves either the old file or the new one, never a torn one.
+(A folder of results is written whole in the same way: :mod:`dronefab.folders`.) Text cells of
+every CSV table are neutralised against formula injection (:func:`inert_cell`).
 """
 
 from __future__ import annotations

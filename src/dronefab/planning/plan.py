@@ -22,6 +22,7 @@ import pandas as pd
 
 from dronefab.errors import UsageError
 from dronefab.files import ID_COLUMNS, read_frame, read_json, write_frame, write_text
+from dronefab.folders import atomic_folder
 from dronefab.model.scenario import Scenario
 from dronefab.planning import tables
 from dronefab.planning.explain import COLUMNS as EXPLANATION_COLUMNS
@@ -43,6 +44,8 @@ TABLES = (
     "explanations",
     "station_value",
 )
+PLAN_FILES = (*(f"{name}.csv" for name in TABLES), "summary.json")
+"""The files of a plan folder."""
 
 
 @dataclass(frozen=True)
@@ -96,17 +99,15 @@ class Plan:
         return float(self.summary["objective"])
 
     def write(self, folder: str | os.PathLike[str]) -> Path:
-        """Write every table as CSV and ``summary.json`` into ``folder``, each file atomically.
-
-        ``summary.json`` is written last, so its presence means the folder is complete.
+        """Write every table as CSV and ``summary.json`` into ``folder``, the folder whole
+        (:func:`dronefab.folders.atomic_folder`): a reader sees the previous plan or this one.
         """
         target = Path(folder)
-        target.mkdir(parents=True, exist_ok=True)
-        (target / "summary.json").unlink(missing_ok=True)
-        for name in TABLES:
-            frame: pd.DataFrame = getattr(self, name)
-            write_frame(target / f"{name}.csv", frame)
-        write_text(target / "summary.json", json.dumps(_jsonable(self.summary), indent=2) + "\n")
+        with atomic_folder(target, PLAN_FILES) as part:
+            for name in TABLES:
+                frame: pd.DataFrame = getattr(self, name)
+                write_frame(part / f"{name}.csv", frame)
+            write_text(part / "summary.json", json.dumps(_jsonable(self.summary), indent=2) + "\n")
         return target
 
 
