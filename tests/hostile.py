@@ -90,6 +90,17 @@ def hostile_document() -> dict[str, Any]:
     }
 
 
+def renamed(value: Any, names: dict[str, str]) -> Any:
+    """``value`` (a document) with every string, key or value, that ``names`` maps replaced."""
+    if isinstance(value, dict):
+        return {renamed(k, names): renamed(v, names) for k, v in value.items()}
+    if isinstance(value, list):
+        return [renamed(v, names) for v in value]
+    if isinstance(value, str):
+        return names.get(value, value)
+    return value
+
+
 def write_hostile(folder: Path) -> Path:
     """Write the scenario as ``folder/hostile.yaml`` and return its path."""
     folder.mkdir(parents=True, exist_ok=True)
