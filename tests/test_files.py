@@ -6,10 +6,21 @@ import os
 import stat
 from pathlib import Path
 
+import pandas as pd
 import pytest
 
 from dronefab.errors import UsageError
-from dronefab.files import atomic_path, read_json, write_text
+from dronefab.files import (
+    atomic_path,
+    inert_cell,
+    read_frame,
+    read_json,
+    restore_cell,
+    write_frame,
+    write_text,
+)
+from dronefab.model.sources import read_csv
+from dronefab.model.writers import csv_text
 
 
 def test_a_failed_write_leaves_the_old_file(tmp_path: Path) -> None:
@@ -55,3 +66,40 @@ def test_read_json_names_the_file_and_the_command(tmp_path: Path) -> None:
         read_json(tmp_path / "missing.json", "dronefab plan")
     broken.write_text('{"a": [1, 2]}', encoding="utf-8")
     assert read_json(broken, "dronefab plan") == {"a": [1, 2]}
+
+
+# -- formula injection --------------------------------------------------------------------------
+LEADING = ["=1+1", "+1", "-2+3", "@SUM(A1)", "\tx", "\rx", "\nx", "'=x", "''+y", "'plain", "ok"]
+
+
+def test_text_that_starts_a_formula_is_neutralised_and_restored_exactly() -> None:
+    for value in LEADING:
+        assert restore_cell(inert_cell(value)) == value
+    assert [inert_cell(v) for v in ("=1+1", "\tx", "'=x", "'plain", "ok")] == [
+        "'=1+1",
+        "'\tx",
+        "''=x",
+        "'plain",
+        "ok",
+    ]
+    assert inert_cell(-2.5) == -2.5 and inert_cell(-3) == -3
+
+
+def test_a_table_written_and_read_back_keeps_its_text_and_numbers(tmp_path: Path) -> None:
+    frame = pd.DataFrame(
+        {"site": LEADING, "units": [-float(n) for n in range(len(LEADING))], "n": -1}
+    )
+    write_frame(tmp_path / "t.csv", frame)
+    lines = (tmp_path / "t.csv").read_text(encoding="utf-8").splitlines()
+    assert lines[1] == "'=1+1,-0,-1" and lines[2] == "'+1,-1,-1"
+    back = read_frame(tmp_path / "t.csv", dtype={"site": str})
+    pd.testing.assert_frame_equal(back, frame, check_dtype=False)
+
+
+def test_a_scenario_table_written_and_read_back_keeps_its_text(tmp_path: Path) -> None:
+    rows = [{"id": value, "quantity": -n} for n, value in enumerate(LEADING)]
+    (tmp_path / "t.csv").write_text(csv_text(["id", "quantity"], rows), encoding="utf-8")
+    table = read_csv(tmp_path / "t.csv", "t.csv")
+    assert table.problems == []
+    assert [row["id"] for row in table.rows] == LEADING
+    assert table.rows[1]["quantity"] == "-1"

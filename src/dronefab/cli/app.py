@@ -3,6 +3,11 @@
 Exit codes scripts can rely on: 0 success, 1 the input is invalid (a scenario with errors),
 2 the command was used wrongly (unknown option, missing file). A user's mistake never shows a
 traceback: :class:`_Commands` turns the package's errors into a message and an exit code.
+
+Everything printed may hold a user's text (ids, names, paths), so the consoles read no rich
+markup and no emoji codes (``[/oops]`` and ``:thumbsup:`` print as written), and show control
+and bidirectional characters escaped (``\x1b``, ``\u202e``) so no text can drive the terminal
+or reorder a line. Styles are given with ``style=`` or :func:`styled`, never as markup.
 """
 
 from __future__ import annotations
@@ -22,6 +27,7 @@ from rich.progress import (
     TextColumn,
     TimeElapsedColumn,
 )
+from rich.text import Text
 from typer.core import TyperGroup
 
 from dronefab import __version__
@@ -49,17 +55,17 @@ class _Commands(TyperGroup):
         except ScenarioError as exc:
             print_problems(exc.problems)
             n = len(exc.errors)
-            err.print(f"[bold red]the scenario has {n} error{'s' if n != 1 else ''}[/]")
+            err.print(f"the scenario has {n} error{'s' if n != 1 else ''}", style="bold red")
             raise typer.Exit(EXIT_INVALID) from None
         except UsageError as exc:
-            err.print(f"[red]error:[/] {exc}", highlight=False)
+            err.print(styled(("error:", "red"), f" {exc}"), highlight=False)
             raise typer.Exit(EXIT_USAGE) from None
         except DronefabError as exc:
-            err.print(f"[red]error:[/] {exc}", highlight=False)
+            err.print(styled(("error:", "red"), f" {exc}"), highlight=False)
             raise typer.Exit(EXIT_INVALID) from None
         except OSError as exc:  # a path that cannot be read or written: the caller's to fix
             where = f": {exc.filename}" if exc.filename else ""
-            err.print(f"[red]error:[/] {exc.strerror or exc}{where}", highlight=False)
+            err.print(styled(("error:", "red"), f" {exc.strerror or exc}{where}"), highlight=False)
             raise typer.Exit(EXIT_USAGE) from None
 
 
@@ -74,10 +80,53 @@ app = typer.Typer(
 )
 
 
+_SHOWN_ESCAPED = {
+    **{code: f"\\x{code:02x}" for code in (*range(0x20), *range(0x7F, 0xA0)) if code != 0x0A},
+    **{
+        code: f"\\u{code:04x}"
+        for code in (0x061C, 0x200E, 0x200F, *range(0x202A, 0x202F), *range(0x2066, 0x206A))
+    },
+    0x2028: "\\u2028",
+    0x2029: "\\u2029",
+}
+"""Control characters (but the line feed), bidirectional marks, overrides and isolates, and
+the Unicode line separators, each to its escape: they would drive the terminal or reorder text."""
+
+
+def visible(text: str) -> str:
+    r"""``text`` with every character that could drive a terminal or reorder a line escaped
+    (all control characters but the line feed; the tab too, so columns cannot be faked).
+
+    Examples
+    --------
+    >>> print(visible("red\x1b[31m \u202eevil\ttab\x00"))
+    red\x1b[31m \u202eevil\x09tab\x00
+    """
+    return text.translate(_SHOWN_ESCAPED)
+
+
+def styled(*parts: str | tuple[str, str]) -> Text:
+    """A line of plain pieces and ``(text, style)`` pieces, each shown as written (:func:`visible`)."""
+    return Text.assemble(
+        *(visible(part) if isinstance(part, str) else (visible(part[0]), part[1]) for part in parts)
+    )
+
+
+class _Console(Console):
+    """A console for text users wrote: no markup, no emoji codes, escapes made visible.
+
+    Every string printed, and every string cell and title of a table or tree, passes through
+    :meth:`render_str`, so no command can forget."""
+
+    def render_str(self, text: str, **options: Any) -> Text:
+        """Render ``text`` as plain text (markup and emoji off) with escapes made visible."""
+        return super().render_str(visible(text), **{**options, "markup": False, "emoji": False})
+
+
 def _console(stderr: bool = False) -> Console:
     """A console that wraps lines only on a terminal: a pipe or a file gets each message whole,
     so that a path or a suggested command is never split at column 80."""
-    console = Console(stderr=stderr)
+    console = _Console(stderr=stderr, markup=False, emoji=False)
     console.soft_wrap = not console.is_terminal
     return console
 
@@ -117,7 +166,7 @@ def print_problems(problems: list[Problem], console: Console = err) -> None:
     """Print problems one a line, errors in red and warnings in yellow."""
     for problem in problems:
         style = "red" if problem.is_error else "yellow"
-        console.print(str(problem), style=style, markup=False, highlight=False, soft_wrap=True)
+        console.print(str(problem), style=style, highlight=False, soft_wrap=True)
 
 
 class Stages:
@@ -133,7 +182,7 @@ class Stages:
         if self._progress is not None and self._task is not None:
             # A new task, because rich reads total=None in update() and reset() as "unchanged".
             self._progress.remove_task(self._task)
-            self._task = self._progress.add_task(stage, total=None)
+            self._task = self._progress.add_task(visible(stage), total=None)
 
     def count(self, done: int, total: int) -> None:
         """How far the current stage is: ``done`` of ``total`` (runs, nodes ...)."""
@@ -150,7 +199,7 @@ def stage_display() -> Iterator[Stages]:
         return
     columns = (
         SpinnerColumn(),
-        TextColumn("{task.description}"),
+        TextColumn("{task.description}", markup=False),  # a variant's name is user text
         BarColumn(),
         MofNCompleteColumn(),
         TimeElapsedColumn(),

@@ -8,7 +8,7 @@ from typing import Annotated, Any
 import typer
 from rich.table import Table
 
-from dronefab.cli.app import ScenarioArg, app, out, stage_display
+from dronefab.cli.app import ScenarioArg, app, out, stage_display, styled
 from dronefab.errors import UsageError
 from dronefab.model.loader import load_scenario
 
@@ -74,8 +74,14 @@ def print_plan_headline(summary: dict[str, Any], folder: Path) -> None:
     if summary.get("unconstrained") and summary["overloads"]["periods"]:
         overload = summary["overloads"]
         out.print(
-            f"[yellow]{overload['periods']} work-center periods overloaded by "
-            f"{overload['hours']:,.0f} hours in total[/] (see capacity.csv, overload_hours)"
+            styled(
+                (
+                    f"{overload['periods']} work-center periods overloaded by "
+                    f"{overload['hours']:,.0f} hours in total",
+                    "yellow",
+                ),
+                " (see capacity.csv, overload_hours)",
+            )
         )
     if summary.get("explained", True):
         out.print(f"plan written to {folder}/; why units are late: dronefab explain {folder}")
@@ -134,7 +140,7 @@ def explain_command(
         )
     reasons = ranked_reasons(result.explanations)
     if reasons.empty:
-        out.print("[green]every unit is delivered on time[/]")
+        out.print("every unit is delivered on time", style="green")
         return
     total = reasons["quantity"].sum()
     table = Table(title=f"Why {total:,.0f} units are late or never delivered", title_justify="left")

@@ -16,7 +16,7 @@ import typer
 from rich.table import Table
 from rich.tree import Tree
 
-from dronefab.cli.app import ScenarioArg, app, err, out, stage_display
+from dronefab.cli.app import ScenarioArg, app, err, out, stage_display, styled
 from dronefab.files import write_csv
 
 DbOption = Annotated[
@@ -205,7 +205,7 @@ def trace_command(
         place += f" at {now['site']}"
     if now.get("customer"):
         place += f" for {now['customer']}"
-    tree = Tree(f"[bold]{serial}[/] ({found['item'] or 'item not yet known'}): {place}")
+    tree = Tree(styled((serial, "bold"), f" ({found['item'] or 'item not yet known'}): {place}"))
     made = found["completion"]
     if made is not None:
         firmware = f", firmware {found['firmware']}" if found["firmware"] else ""

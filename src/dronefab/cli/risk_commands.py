@@ -9,7 +9,7 @@ from typing import Annotated, Any
 import typer
 from rich.table import Table
 
-from dronefab.cli.app import ScenarioArg, app, out, plan_or_read, stage_display
+from dronefab.cli.app import ScenarioArg, app, out, plan_or_read, stage_display, styled
 from dronefab.model.loader import load_scenario
 from dronefab.risk.options import (
     DEFAULT_CHECK_RUNS,
@@ -101,15 +101,18 @@ def print_buffers_headline(summary: dict[str, Any], rows: Any, folder: Path) -> 
     check = summary.get("check")
     if check:
         with_b, without = check["with_buffers"], check["without_buffers"]
-        verdict = "[green]passed[/]" if check["passed"] else "[bold red]FAILED[/]"
+        verdict = ("passed", "green") if check["passed"] else ("FAILED", "bold red")
         out.print(
-            f"simulator check ({check['runs']:,} runs, supplier outages only): {verdict}; "
-            f"on-time fill rate {with_b['on_time_fill_rate']['mean']:.1%} with buffers, "
-            f"{without['on_time_fill_rate']['mean']:.1%} without (plan {check['plan_fill_rate']:.1%}); "
-            f"runs losing nothing {with_b['share_no_loss']:.1%} with, {without['share_no_loss']:.1%} "
-            f"without (target {check['target_share_no_loss']:.1%}); "
-            f"{with_b['covered_runs_with_loss']} of {with_b['covered_runs']} runs with no cut-off "
-            "longer than its buffer lost units"
+            styled(
+                f"simulator check ({check['runs']:,} runs, supplier outages only): ",
+                verdict,
+                f"; on-time fill rate {with_b['on_time_fill_rate']['mean']:.1%} with buffers, "
+                f"{without['on_time_fill_rate']['mean']:.1%} without (plan {check['plan_fill_rate']:.1%}); "
+                f"runs losing nothing {with_b['share_no_loss']:.1%} with, {without['share_no_loss']:.1%} "
+                f"without (target {check['target_share_no_loss']:.1%}); "
+                f"{with_b['covered_runs_with_loss']} of {with_b['covered_runs']} runs with no cut-off "
+                "longer than its buffer lost units",
+            )
         )
     out.print(f"buffers written to {folder}/ (buffers.csv, buffers.json)")
 
@@ -163,17 +166,19 @@ def print_risk_headline(frame: Any, summary: dict[str, Any], folder: Path, top: 
         )
     out.print(table)
     out.print(
-        f"[red]{int(flagged.sum())} node(s) run out before they recover[/] (in red: time to "
-        "survive, TTS, shorter than time to recover, TTR)"
+        styled(
+            (f"{int(flagged.sum())} node(s) run out before they recover", "red"),
+            " (in red: time to survive, TTS, shorter than time to recover, TTR)",
+        )
         if flagged.any()
-        else "[green]no node runs out before it recovers[/]"
+        else styled(("no node runs out before it recovers", "green"))
     )
     demand = summary["demand"]
     if not demand["sustainable"]:
-        out.print(f"[yellow]demand rates used: {demand['basis']}[/]")
+        out.print(f"demand rates used: {demand['basis']}", style="yellow")
     defaults = sum(1 for e in summary["ttr"].values() if e["source"].startswith("default"))
     if defaults:
-        out.print(f"[yellow]{defaults} node(s) have no risk data: default time to recover[/]")
+        out.print(f"{defaults} node(s) have no risk data: default time to recover", style="yellow")
     out.print(
         f"results written to {folder}/ (risk.csv, summary.json); page: dronefab report {folder}"
     )
@@ -255,7 +260,7 @@ def print_design_headline(summary: dict[str, Any], curve: Any, folder: Path) -> 
     for column in ("candidate site", "decision"):
         table.add_column(column)
     for site in [*summary["open_sites"], *summary["closed_sites"]]:
-        decision = "[green]open[/]" if site in opened else "[dim]closed[/]"
+        decision = styled(("open", "green") if site in opened else ("closed", "dim"))
         table.add_row(site, decision)
     out.print(table)
     on_time = summary["on_time_fill_rate"]

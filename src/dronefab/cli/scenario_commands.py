@@ -66,13 +66,13 @@ def validate(
         print_problems(result.problems)
         if result.scenario is None:
             n = len(result.errors)
-            err.print(f"[bold red]{scenario}: invalid[/] ({n} error{'s' if n != 1 else ''})")
+            err.print(f"{scenario}: invalid ({n} error{'s' if n != 1 else ''})", style="bold red")
         elif not quiet:
             out.print(scenario_summary(result.scenario))
             w = len(result.warnings)
             out.print(
-                f"[bold green]{scenario}: valid[/]"
-                + (f" ({w} warning{'s' if w != 1 else ''})" if w else "")
+                f"{scenario}: valid" + (f" ({w} warning{'s' if w != 1 else ''})" if w else ""),
+                style="bold green",
             )
     raise typer.Exit(EXIT_OK if result.scenario is not None else EXIT_INVALID)
 

@@ -17,6 +17,7 @@ from typing import Any
 import yaml
 
 from dronefab.errors import Location, Problem
+from dronefab.files import restore_cell
 
 PathKey = tuple[str | int, ...]
 
@@ -261,6 +262,9 @@ class CsvTable:
 def read_csv(path: Path, display: str) -> CsvTable:
     """Read a CSV table with a header row.
 
+    A cell that dronefab's writers neutralised against formula injection (``'=x``) is read
+    back as the value written (``=x``): see :func:`dronefab.files.restore_cell`.
+
     Parameters
     ----------
     path
@@ -319,7 +323,7 @@ def read_csv(path: Path, display: str) -> CsvTable:
             message = f"row has {len(record)} cells but the header has {len(header)} columns"
             problems.append(Problem(Location(display, line), "", message))
         row = {
-            name: cell.strip()
+            name: restore_cell(cell.strip())
             for name, cell in zip(header, record, strict=False)
             if name and cell.strip()
         }

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import csv
-import io
 import os
 from collections.abc import Iterable
 from pathlib import Path
@@ -11,7 +9,7 @@ from typing import Any
 
 import yaml
 
-from dronefab.files import write_text
+from dronefab.files import csv_rows_text, inert_cell, write_text
 from dronefab.model.flat import FLAT_TABLES, cell_text, scenario_tables, table_columns
 from dronefab.model.scenario import Scenario
 from dronefab.model.tables import TABLES
@@ -30,13 +28,10 @@ def _ordered(document: dict[str, Any]) -> dict[str, Any]:
 
 
 def csv_text(columns: list[str], rows: Iterable[dict[str, Any]]) -> str:
-    """A CSV table as text, header first; missing values written as empty cells."""
-    buffer = io.StringIO()
-    writer = csv.writer(buffer, lineterminator="\n")
-    writer.writerow(columns)
-    for row in rows:
-        writer.writerow([cell_text(row.get(column)) for column in columns])
-    return buffer.getvalue()
+    """A CSV table as text, header first; missing values written as empty cells, text that a
+    spreadsheet would run as a formula neutralised (:func:`dronefab.files.inert_cell`)."""
+    cells = [[cell_text(inert_cell(row.get(column))) for column in columns] for row in rows]
+    return csv_rows_text(columns, cells)
 
 
 class _TableDumper(yaml.SafeDumper):

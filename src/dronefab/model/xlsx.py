@@ -148,7 +148,10 @@ def _read_sheet(sheet: Any, display: str) -> tuple[FlatTable, list[Problem]]:
 
 
 def write_workbook(scenario: Scenario, path: str | os.PathLike[str]) -> Path:
-    """Write a scenario to an Excel workbook, one sheet per table (written atomically)."""
+    """Write a scenario to an Excel workbook, one sheet per table (written atomically).
+
+    Every text is a text cell, never a formula: a site named ``=HYPERLINK(...)`` is shown as
+    that text and read back as it (formula injection)."""
     book = openpyxl.Workbook()
     book.remove(book.active)
     bold = Font(bold=True, color="FFFFFF")
@@ -172,7 +175,10 @@ def write_workbook(scenario: Scenario, path: str | os.PathLike[str]) -> Path:
             for col, column in enumerate(columns, start=1):
                 value = row.get(column)
                 cell = sheet.cell(row=r, column=col, value=value)
-                if isinstance(value, date):
+                if isinstance(value, str):
+                    # openpyxl makes text starting with "=" a formula; the user's text is data.
+                    cell.data_type = "s"
+                elif isinstance(value, date):
                     cell.number_format = "yyyy-mm-dd"
         sheet.freeze_panes = "A2"
     target = Path(path)

@@ -21,7 +21,8 @@ from typing import Any
 import pandas as pd
 
 from dronefab.errors import UsageError
-from dronefab.files import ID_COLUMNS, read_json, write_text
+from dronefab.files import ID_COLUMNS, read_frame, read_json, write_frame, write_text
+from dronefab.folders import atomic_folder
 from dronefab.model.scenario import Scenario
 from dronefab.planning import tables
 from dronefab.planning.explain import COLUMNS as EXPLANATION_COLUMNS
@@ -43,6 +44,8 @@ TABLES = (
     "explanations",
     "station_value",
 )
+PLAN_FILES = (*(f"{name}.csv" for name in TABLES), "summary.json")
+"""The files of a plan folder."""
 
 
 @dataclass(frozen=True)
@@ -96,17 +99,15 @@ class Plan:
         return float(self.summary["objective"])
 
     def write(self, folder: str | os.PathLike[str]) -> Path:
-        """Write every table as CSV and ``summary.json`` into ``folder``, each file atomically.
-
-        ``summary.json`` is written last, so its presence means the folder is complete.
+        """Write every table as CSV and ``summary.json`` into ``folder``, the folder whole
+        (:func:`dronefab.folders.atomic_folder`): a reader sees the previous plan or this one.
         """
         target = Path(folder)
-        target.mkdir(parents=True, exist_ok=True)
-        (target / "summary.json").unlink(missing_ok=True)
-        for name in TABLES:
-            frame: pd.DataFrame = getattr(self, name)
-            write_text(target / f"{name}.csv", frame.to_csv(index=False, float_format="%.10g"))
-        write_text(target / "summary.json", json.dumps(_jsonable(self.summary), indent=2) + "\n")
+        with atomic_folder(target, PLAN_FILES) as part:
+            for name in TABLES:
+                frame: pd.DataFrame = getattr(self, name)
+                write_frame(part / f"{name}.csv", frame)
+            write_text(part / "summary.json", json.dumps(_jsonable(self.summary), indent=2) + "\n")
         return target
 
 
@@ -142,7 +143,7 @@ def read_plan(folder: str | os.PathLike[str]) -> Plan:
             message = f"{source} is missing {name}.csv; run 'dronefab plan' again"
             raise UsageError(message)
         try:
-            frames[name] = pd.read_csv(file, dtype=ID_COLUMNS)
+            frames[name] = read_frame(file, dtype=ID_COLUMNS)
         except pd.errors.EmptyDataError:
             frames[name] = pd.DataFrame()
     summary = read_json(summary_file, "dronefab plan")

@@ -18,7 +18,7 @@ import plotly.graph_objects as go
 from plotly.subplots import make_subplots
 
 from dronefab.errors import UsageError
-from dronefab.files import write_text
+from dronefab.files import read_frame, write_text
 from dronefab.report.figures import style_figure
 from dronefab.report.html import card, escape, page, percent, section, table, units
 from dronefab.report.sections import figure_html
@@ -44,7 +44,7 @@ def write_actuals_report(folder: str | os.PathLike[str], out_html: str | os.Path
         if not (source / name).is_file():
             message = f"{source} has no {name}: it is written from the store with the demo"
             raise UsageError(message)
-    frame = pd.read_csv(source / "actuals.csv", dtype={"site": str, "item": str})
+    frame = read_frame(source / "actuals.csv", dtype={"site": str, "item": str})
     info = json.loads((source / "actuals.json").read_text(encoding="utf-8"))
     target = Path(out_html)
     write_text(target, render_actuals_report(frame, info))

@@ -21,7 +21,7 @@ import plotly.graph_objects as go
 from plotly.subplots import make_subplots
 
 from dronefab.errors import UsageError
-from dronefab.files import read_json, write_text
+from dronefab.files import read_frame, read_json, write_text
 from dronefab.report.figures import SITE_COLOURS, style_figure
 from dronefab.report.html import page, percent, section, table, units
 from dronefab.report.sections import figure_html
@@ -79,7 +79,7 @@ def render_compare_report(compare_dir: str | os.PathLike[str]) -> str:
             message = f"{folder / name} has no runs.csv: simulate the comparison again"
             raise UsageError(message)
     runs = per_variant_runs(folder, names)
-    table_frame = pd.read_csv(folder / "compare.csv", dtype={"variant": str, "customer": str})
+    table_frame = read_frame(folder / "compare.csv", dtype={"variant": str, "customer": str})
     subtitle = (
         f"{len(names)} network variants · {summary['runs']:,} runs each, seed {summary['seed']}, "
         "the same run indices in every variant"

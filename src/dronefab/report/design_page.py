@@ -22,7 +22,7 @@ import plotly.graph_objects as go
 import plotly.io as pio
 
 from dronefab.files import write_text
-from dronefab.report.figures import style_figure
+from dronefab.report.figures import inert_labels, style_figure
 from dronefab.report.html import card, escape, money, page, percent, rating, section, table
 from dronefab.report.sections import PLOTLY_CONFIG, figure_html
 from dronefab.risk.design import read_design
@@ -75,7 +75,9 @@ def write_curve_html(design_dir: str | os.PathLike[str]) -> Path:
     summary, frames = read_design(design_dir)
     target = Path(design_dir) / "curve.html"
     markup = pio.to_html(
-        curve_figure(frames["curve"], summary), include_plotlyjs=True, config=PLOTLY_CONFIG
+        inert_labels(curve_figure(frames["curve"], summary)),
+        include_plotlyjs=True,
+        config=PLOTLY_CONFIG,
     )
     write_text(target, markup)
     return target

@@ -8,8 +8,10 @@ folder (see SCENARIO.md, "Plan output") and returns a :class:`plotly.graph_objec
 from __future__ import annotations
 
 import math
+import re
 from collections.abc import Sequence
 from datetime import date, datetime, time, timedelta
+from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -81,6 +83,66 @@ def period_label(horizon: Horizon, period: int) -> str:
     return f"{period_word(horizon)} {period} ({day(period_start(horizon, period))})"
 
 
+_ENTITIES = str.maketrans({"&": "&amp;", "<": "&lt;", ">": "&gt;"})
+_CATEGORY_KEYS = ("name", "x", "y", "labels", "legendgrouptitle")
+"""Keys of a trace whose strings are user data shown as labels (axis categories, legend)."""
+
+
+def inert_label(text: str) -> str:
+    """``text`` shown as written in a plotly label: plotly reads a subset of HTML there
+    (``<b>``, ``<a href>``, ``<br>``), so ``&``, ``<`` and ``>`` become entities.
+
+    Examples
+    --------
+    >>> inert_label('<a href="http://x">y</a> & co')
+    '&lt;a href="http://x"&gt;y&lt;/a&gt; &amp; co'
+    """
+    return text.translate(_ENTITIES)
+
+
+def inert_labels(figure: go.Figure) -> go.Figure:
+    """A copy of ``figure`` whose every label is text, not HTML: trace names and category
+    values (a site on an axis, a customer in the legend), every title (figure, subplots, axes,
+    legend, colour bar) and the axes' category orders and tick labels. Every report figure passes through here before it is written.
+
+    Hover texts are not touched: they are built with HTML of their own (``<b>``, ``<br>``) around
+    values escaped as they are put in (:func:`dronefab.report.html.escape`).
+    """
+    spec = figure.to_plotly_json()
+    for trace in spec.get("data", []):
+        for key in _CATEGORY_KEYS:
+            if key in trace:
+                trace[key] = _inert(trace[key], deep=key == "legendgrouptitle")
+    spec["layout"] = _inert(spec.get("layout", {}), deep=True)
+    return go.Figure(spec)
+
+
+def _inert(value: Any, deep: bool) -> Any:
+    """Strings (in lists and arrays) made inert; with ``deep``, only the ``text`` of mappings
+    (titles and annotations), everything else in them as it is."""
+    if isinstance(value, str):
+        return inert_label(value)
+    if isinstance(value, dict):
+        if not deep:
+            return value
+        return {
+            k: _inert(v, deep) if k == "text" or _NESTED.fullmatch(k) else v
+            for k, v in value.items()
+        }
+    if isinstance(value, list | tuple) or (
+        isinstance(value, np.ndarray) and value.dtype.kind in "OU"
+    ):
+        return [_inert(v, deep) for v in value]
+    return value
+
+
+_NESTED = re.compile(
+    r"title|annotations|legend|colorbar|coloraxis\d*|[xy]axis\d*|categoryarray|tickvals|ticktext"
+)
+"""Layout keys whose ``text`` entries (at any depth) are labels; an axis's categories, in the
+order it shows them, are escaped as the trace values they name are."""
+
+
 def style_figure(figure: go.Figure, title: str, height: int) -> go.Figure:
     """The reports' house style: white, the report's font, the title at the top left and the
     legend on its line."""
@@ -121,7 +183,8 @@ def _series(frame: pd.DataFrame, keys: list[str], value: str, horizon: Horizon) 
     periods = range(1, horizon.periods + 1)
     if frame.empty:
         return pd.DataFrame(columns=list(periods), dtype=float)
-    table = frame.pivot_table(
+    # as floats: a column of whole numbers is read back as integers, which a 0.0 fill would upcast
+    table = frame.astype({value: float}).pivot_table(
         index=keys, columns="period", values=value, aggfunc="sum", fill_value=0.0
     )
     return table.reindex(columns=periods, fill_value=0.0).astype(float)

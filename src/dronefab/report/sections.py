@@ -48,7 +48,7 @@ def mode_text(summary: dict[str, Any]) -> str:
 def figure_html(figure: go.Figure, anchor: str, caption: str) -> str:
     """A figure as a ``<div>`` (no library: the page embeds it once) and its caption."""
     markup = pio.to_html(
-        figure,
+        figures.inert_labels(figure),
         include_plotlyjs=False,
         full_html=False,
         config=PLOTLY_CONFIG,

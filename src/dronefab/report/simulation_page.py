@@ -26,7 +26,7 @@ import plotly.graph_objects as go
 from plotly.subplots import make_subplots
 
 from dronefab.errors import UsageError
-from dronefab.files import read_json, write_text
+from dronefab.files import read_frame, read_json, write_text
 from dronefab.report.figures import (
     DELIVERED_COLOUR,
     DEMAND_COLOUR,
@@ -92,14 +92,14 @@ def read_simulation(folder: str | os.PathLike[str]) -> SimulationFolder:
 
     def optional(name: str) -> pd.DataFrame | None:
         file = path / f"{name}.csv"
-        return pd.read_csv(file, dtype=text) if file.is_file() else None
+        return read_frame(file, dtype=text) if file.is_file() else None
 
     return SimulationFolder(
         folder=path,
         summary=read_json(path / "summary.json", "dronefab simulate"),
-        runs=pd.read_csv(path / "runs.csv", dtype=text),
-        sites=pd.read_csv(path / "sites.csv", dtype=text),
-        periods=pd.read_csv(path / "periods.csv", dtype=text),
+        runs=read_frame(path / "runs.csv", dtype=text),
+        sites=read_frame(path / "sites.csv", dtype=text),
+        periods=read_frame(path / "periods.csv", dtype=text),
         recovery=optional("recovery"),
         attribution=optional("attribution"),
     )

@@ -31,7 +31,8 @@ import numpy as np
 import pandas as pd
 
 from dronefab.errors import UsageError
-from dronefab.files import read_json, write_text
+from dronefab.files import read_frame, read_json, write_frame, write_text
+from dronefab.folders import atomic_folder
 from dronefab.model.scenario import Scenario
 from dronefab.planning.lp import Float
 from dronefab.risk.fluid import FluidModel
@@ -232,15 +233,15 @@ def _demand_summary(network: StagedNetwork, shortfall: Float) -> dict[str, Any]:
 
 
 def write_risk(assessment: RiskAssessment, folder: str | os.PathLike[str]) -> Path:
-    """Write ``risk.csv`` and ``summary.json`` into ``folder`` (each atomically).
+    """Write ``risk.csv`` and ``summary.json`` into ``folder``, the folder whole
+    (:func:`dronefab.folders.atomic_folder`).
 
     ``risk.csv`` has the columns :data:`COLUMNS`; an unbounded time to survive is ``inf``.
     """
     target = Path(folder)
-    target.mkdir(parents=True, exist_ok=True)
-    text = assessment.table.to_csv(index=False, float_format="%.10g")
-    write_text(target / "risk.csv", text)
-    write_text(target / "summary.json", json.dumps(assessment.summary, indent=2) + "\n")
+    with atomic_folder(target, ["risk.csv", "summary.json"]) as part:
+        write_frame(part / "risk.csv", assessment.table)
+        write_text(part / "summary.json", json.dumps(assessment.summary, indent=2) + "\n")
     return target
 
 
@@ -258,7 +259,7 @@ def read_risk(folder: str | os.PathLike[str]) -> RiskAssessment:
         message = f"{source} has no risk.csv; run 'dronefab risk SCENARIO --out {source}' first"
         raise UsageError(message)
     try:
-        table = pd.read_csv(file, dtype={"node": str, "kind": str})
+        table = read_frame(file, dtype={"node": str, "kind": str})
     except (pd.errors.EmptyDataError, pd.errors.ParserError) as exc:
         message = f"{file} is not a risk table: {exc}"
         raise UsageError(message) from None

@@ -54,7 +54,8 @@ import pandas as pd
 from scipy import special
 
 from dronefab.errors import UsageError
-from dronefab.files import read_json, write_text
+from dronefab.files import read_frame, read_json, write_frame, write_text
+from dronefab.folders import atomic_folder
 from dronefab.model import timeline
 from dronefab.model.scenario import Scenario
 from dronefab.model.schema import Site
@@ -587,15 +588,14 @@ def write_buffers(
 ) -> Path:
     """Write buffers.csv and buffers.json (the summary, then ``extra``) into ``folder``.
 
-    buffers.json is written last, so its presence means the folder is complete.
+    The folder is written whole (:func:`dronefab.folders.atomic_folder`).
     """
     target = Path(folder)
-    target.mkdir(parents=True, exist_ok=True)
-    (target / "buffers.json").unlink(missing_ok=True)
-    text = buffers.table.to_csv(index=False, float_format="%.10g")
-    write_text(target / "buffers.csv", text)
     document = {**buffers.summary(), **dict(extra or {})}
-    write_text(target / "buffers.json", json.dumps(document, indent=2, allow_nan=False) + "\n")
+    text = json.dumps(document, indent=2, allow_nan=False) + "\n"
+    with atomic_folder(target, ["buffers.csv", "buffers.json"]) as part:
+        write_frame(part / "buffers.csv", buffers.table)
+        write_text(part / "buffers.json", text)
     return target
 
 
@@ -613,5 +613,5 @@ def read_buffers(folder: str | os.PathLike[str]) -> tuple[dict[str, Any], pd.Dat
             message = f"{source} has no {name}; run 'dronefab buffers' first"
             raise UsageError(message)
     summary = read_json(source / "buffers.json", "dronefab buffers")
-    table = pd.read_csv(source / "buffers.csv", dtype={"item": str, "supplier": str, "site": str})
+    table = read_frame(source / "buffers.csv", dtype={"item": str, "supplier": str, "site": str})
     return summary, table

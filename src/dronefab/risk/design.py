@@ -36,7 +36,8 @@ import numpy as np
 import pandas as pd
 
 from dronefab.errors import UsageError
-from dronefab.files import ID_COLUMNS, read_json, write_text
+from dronefab.files import ID_COLUMNS, read_frame, read_json, write_frame, write_text
+from dronefab.folders import atomic_folder
 from dronefab.model.scenario import Scenario
 from dronefab.planning.lp import Float
 from dronefab.risk.design_model import (
@@ -270,18 +271,18 @@ class Design:
         )
 
     def write(self, folder: str | os.PathLike[str]) -> Path:
-        """Write the tables and ``design.json`` (last: its presence means the folder is complete)."""
+        """Write the tables and ``design.json``, the folder whole
+        (:func:`dronefab.folders.atomic_folder`)."""
         target = Path(folder)
-        target.mkdir(parents=True, exist_ok=True)
-        (target / "design.json").unlink(missing_ok=True)
         frames = {
             "sites": self.sites_table(),
             "curve": self.curve_table(),
             "scenarios": self.scenarios_table(),
         }
-        for name, frame in frames.items():
-            write_text(target / f"{name}.csv", frame.to_csv(index=False, float_format="%.10g"))
-        write_text(target / "design.json", json.dumps(self.summary(), indent=2) + "\n")
+        with atomic_folder(target, [*(f"{name}.csv" for name in frames), "design.json"]) as part:
+            for name, frame in frames.items():
+                write_frame(part / f"{name}.csv", frame)
+            write_text(part / "design.json", json.dumps(self.summary(), indent=2) + "\n")
         return target
 
 
@@ -314,7 +315,7 @@ def read_design(folder: str | os.PathLike[str]) -> tuple[dict[str, Any], dict[st
         if not file.is_file():
             message = f"{source} is missing {name}.csv; run 'dronefab design' again"
             raise UsageError(message)
-        frames[name] = pd.read_csv(file, dtype=ID_COLUMNS)
+        frames[name] = read_frame(file, dtype=ID_COLUMNS)
     return read_json(summary_file, "dronefab design"), frames
 
 

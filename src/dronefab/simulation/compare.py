@@ -27,7 +27,8 @@ import numpy as np
 import pandas as pd
 
 from dronefab.errors import Problem, ScenarioError, UsageError
-from dronefab.files import read_json, write_text
+from dronefab.files import read_frame, read_json, write_frame, write_text
+from dronefab.folders import atomic_folder
 from dronefab.model.loader import validate_scenario
 from dronefab.model.scenario import Scenario
 from dronefab.planning.plan import PlanOptions, plan
@@ -128,7 +129,8 @@ def run_comparison(
     options: StressTest,
     progress: Callable[[str], None] | None = None,
 ) -> dict[str, Any]:
-    """Plan and stress-test every variant, then write compare.csv and compare.json.
+    """Plan and stress-test every variant, then write compare.csv and compare.json; the folder
+    is written whole (:func:`dronefab.folders.atomic_folder`).
 
     Parameters
     ----------
@@ -146,21 +148,30 @@ def run_comparison(
     dict
         compare.json's content.
     """
-    target = Path(folder)
-    target.mkdir(parents=True, exist_ok=True)
-    (target / "compare.json").unlink(missing_ok=True)
+    names = [v.name for v in variants]
+    with atomic_folder(folder, ["compare.csv", "compare.json", "compare.html", *names]) as part:
+        return _compare_into(part, variants, options, progress)
+
+
+def _compare_into(
+    target: Path,
+    variants: Sequence[Variant],
+    options: StressTest,
+    progress: Callable[[str], None] | None,
+) -> dict[str, Any]:
+    """:func:`run_comparison` into ``target``, the temporary folder swapped in when done."""
     show = progress if progress is not None else _quiet
     for n, variant in enumerate(variants, start=1):
         label = f"{variant.name} ({n}/{len(variants)})"
         show(f"{label}: planning")
         made = plan(variant.scenario, PlanOptions(explain=False))
-        made.write(target / variant.name / "plan")
         run_stress_test(
             variant.scenario, made, target / variant.name, options, _prefixed(show, label)
         )
+        made.write(target / variant.name / "plan")  # after: the simulation folder is written whole
     folders = read_variant_folders(target, [v.name for v in variants])
     table = compare_table(folders)
-    write_text(target / "compare.csv", table.to_csv(index=False, float_format="%.10g"))
+    write_frame(target / "compare.csv", table)
     runs = options.runs
     summary = {
         "seed": options.seed,
@@ -202,7 +213,7 @@ def _same_nodes(scenario: Scenario, first: Scenario) -> bool:
 def per_run(folder: Path) -> pd.DataFrame:
     """A simulation folder's delivered and on-time units per run and customer
     (``run``, ``customer``, ``delivered``, ``on_time``)."""
-    runs = pd.read_csv(folder / "runs.csv", dtype={"customer": str, "item": str})
+    runs = read_frame(folder / "runs.csv", dtype={"customer": str, "item": str})
     return runs.groupby(["run", "customer"], as_index=False, sort=False)[
         ["delivered", "on_time"]
     ].sum()

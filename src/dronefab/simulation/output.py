@@ -16,13 +16,13 @@ import os
 import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
-from pathlib import Path
 from typing import Any
 
 import numpy as np
 import pandas as pd
 
-from dronefab.files import write_text
+from dronefab.files import write_frame, write_text
+from dronefab.folders import atomic_folder
 from dronefab.model.scenario import Scenario
 from dronefab.planning.plan import Plan
 from dronefab.planning.tables import on_time_by_due_period
@@ -129,7 +129,8 @@ def write_simulation(
     recovery: pd.DataFrame | None = None,
     attribution: pd.DataFrame | None = None,
 ) -> dict[str, Any]:
-    """Write the tables and ``summary.json`` (last, so its presence means complete).
+    """Write the tables and ``summary.json``, the folder whole
+    (:func:`dronefab.folders.atomic_folder`): a reader sees the previous results or these.
 
     Parameters
     ----------
@@ -140,16 +141,13 @@ def write_simulation(
     extra
         More summary entries (seed, days, seconds, horizon, ...).
     recovery, attribution
-        recovery.csv and attribution.csv, written when given (a stale one is removed when not).
+        recovery.csv and attribution.csv, written when given.
 
     Returns
     -------
     dict
         The summary written.
     """
-    target = Path(folder)
-    target.mkdir(parents=True, exist_ok=True)
-    (target / "summary.json").unlink(missing_ok=True)
     runs = result.runs_table()
     frames: dict[str, pd.DataFrame | None] = {
         "runs": runs,
@@ -158,20 +156,25 @@ def write_simulation(
         "recovery": recovery,
         "attribution": attribution,
     }
-    for name, frame in frames.items():
-        path = target / f"{name}.csv"
-        if frame is None:
-            path.unlink(missing_ok=True)
-            continue
-        write_text(path, frame.to_csv(index=False, float_format="%.10g"))
     summary = {**extra, **simulation_summary(result, runs)}
     summary["recovery"] = recovery_summary(recovery) if recovery is not None else None
     if attribution is not None:
         summary["attribution"] = {
             "runs": int(attribution["runs"].iloc[0]) if len(attribution) else 0
         }
-    write_text(target / "summary.json", json.dumps(summary, indent=2) + "\n")
+    with atomic_folder(folder, SIMULATION_FILES) as part:
+        for name, frame in frames.items():
+            if frame is not None:
+                write_frame(part / f"{name}.csv", frame)
+        write_text(part / "summary.json", json.dumps(summary, indent=2) + "\n")
     return summary
+
+
+SIMULATION_FILES = (
+    *(f"{name}.csv" for name in ("runs", "sites", "periods", "recovery", "attribution")),
+    "summary.json",
+)
+"""The files of a simulation folder."""
 
 
 @dataclass(frozen=True)

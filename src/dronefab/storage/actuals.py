@@ -17,7 +17,8 @@ import pandas as pd
 from sqlalchemy import Connection, func, select
 
 from dronefab.errors import UsageError
-from dronefab.files import write_text
+from dronefab.files import write_frame, write_text
+from dronefab.folders import atomic_folder
 from dronefab.storage import schema
 from dronefab.storage.master import read_revision
 
@@ -89,9 +90,11 @@ def plan_vs_actual(
 
 
 def write_actuals(connection: Connection, folder: str | os.PathLike[str]) -> Path:
-    """Write ``actuals.csv`` and ``actuals.json`` into ``folder``; returns the folder."""
+    """Write ``actuals.csv`` and ``actuals.json`` into ``folder``, the folder whole
+    (:func:`dronefab.folders.atomic_folder`); returns the folder."""
     frame, info = plan_vs_actual(connection)
     target = Path(folder)
-    write_text(target / "actuals.csv", frame.to_csv(index=False, float_format="%.10g"))
-    write_text(target / "actuals.json", json.dumps(info, indent=2) + "\n")
+    with atomic_folder(target, ["actuals.csv", "actuals.json"]) as part:
+        write_frame(part / "actuals.csv", frame)
+        write_text(part / "actuals.json", json.dumps(info, indent=2) + "\n")
     return target
