@@ -242,7 +242,9 @@ def _edit_book(bench: Bench, book: Path) -> tuple[str, Expect, tuple[str, ...], 
         planted = bench.choice(
             [t for t, m, _ in TEXTS if m is not None and not ILLEGAL_CHARACTERS_RE.search(t)]
         )
-        workbook[sheet][cell].set_explicit_value(planted, "s")
+        target = workbook[sheet][cell]
+        target.value = planted
+        target.data_type = "s"  # text, even when it starts with "="
         what, expect, names = f"{sheet}!{cell} = {planted[:40]!r}", Expect.ANY, (sheet,)
     elif op == "no sheet":
         sheet = bench.choice(["items", "sites", "demand", "scenario"])

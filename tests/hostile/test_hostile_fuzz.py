@@ -30,8 +30,7 @@ def bases(tmp_path_factory: pytest.TempPathFactory) -> Path:
 @pytest.mark.parametrize("number", range(CASES))
 def test_hostile_case(number: int, bases: Path, tmp_path: Path) -> None:
     result = run_case(number, SEED, bases, tmp_path, FAMILIES)
-    assert result.outcome is Outcome.OK, (
-        f"case {number} [{result.family}] {result.mutation}: {result.outcome.value}\n"
-        + "\n".join(f"$ {c}" for c in result.commands)
-        + f"\n{result.detail}"
-    )
+    if result.outcome is not Outcome.OK:
+        commands = "\n".join(f"$ {c}" for c in result.commands)
+        heading = f"case {number} [{result.family}] {result.mutation}: {result.outcome.value}"
+        pytest.fail(f"{heading}\n{commands}\n{result.detail}", pytrace=False)
