@@ -43,7 +43,8 @@ REQUIRED = {
 SUMMARY = {"plan": "summary.json", "simulation": "summary.json", "risk": "summary.json"}
 SUMMARY |= {"buffers": "buffers.json", "design": "design.json"}
 SUMMARY_EDITS = {"[1,2]": "[1,2]", "{}": "{}", "null": "null", "not JSON": "summary, not JSON"}
-PERIOD_TOKENS = ["1e9", "0", "-1", "x", "nan", "2.5"]
+PERIOD_TOKENS = ["1e9", "0", "-1", "x", "nan", "2.5"]  # periods count from 1
+RUN_TOKENS = ["-1", "x", "nan", "2.5"]  # runs count from 0
 VALUE_TOKENS = ["nan", "x", "-1e308"]
 
 
@@ -119,7 +120,8 @@ def _edit_table(bench: Bench, file: Path) -> tuple[str, bool]:
         return "emptied (0 bytes)", True
     column = bench.choice(columns)
     name = rows[0][column]
-    token = bench.choice(PERIOD_TOKENS if "period" in name or name == "run" else VALUE_TOKENS)
+    tokens = RUN_TOKENS if name == "run" else VALUE_TOKENS
+    token = bench.choice(PERIOD_TOKENS if "period" in name else tokens)
     rows[line][column] = token
     write_rows(file, rows)
     return f"row {line} {name} = {token!r}", True
