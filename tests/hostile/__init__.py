@@ -1,0 +1,1 @@
+"""Hostile and careless input, end to end: the commands under a mutation fuzz (issue 19)."""
