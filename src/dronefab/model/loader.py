@@ -8,6 +8,7 @@ way is reported together.
 
 from __future__ import annotations
 
+import dataclasses
 import os
 from collections import defaultdict
 from dataclasses import dataclass, field
@@ -19,9 +20,18 @@ from pydantic import BaseModel, ValidationError
 from dronefab.errors import Location, Problem, ScenarioError, UsageError, sort_key
 from dronefab.model.checks import run_checks
 from dronefab.model.flat import FlatTable, document_from_tables
-from dronefab.model.messages import describe_value, phrase_errors
+from dronefab.model.messages import describe_value, phrase_errors, visible
 from dronefab.model.scenario import Scenario
-from dronefab.model.schema import FORMAT_VERSION, Horizon, Risks, Site, Supplier, Supply, WorkCenter
+from dronefab.model.schema import (
+    FORMAT_VERSION,
+    Horizon,
+    Risks,
+    Site,
+    Supplier,
+    Supply,
+    WorkCenter,
+    unseen_problem,
+)
 from dronefab.model.sources import (
     LocationIndex,
     PathKey,
@@ -172,6 +182,9 @@ def _header(doc: SourceDocument) -> tuple[str | None, Horizon | None, Risks | No
     elif not isinstance(name, str | int | float):
         report(("name",), f"must be text, got {describe_value(name)}")
         name = None
+    elif (unseen := unseen_problem(str(name), formatting=False)) is not None:
+        report(("name",), unseen)
+        name = None
     horizon: Horizon | None = None
     if "horizon" not in data:
         report(("horizon",), "is required: {start: YYYY-MM-DD, periods: N, period_days: 7}")
@@ -198,7 +211,8 @@ def build(doc: SourceDocument, base_dir: Path, display_dir: str) -> Validation:
         ``base_dir`` as the user wrote it, for messages.
     """
     if doc.problems and not doc.data:
-        return Validation(None, list(doc.problems))  # unreadable: anything more would be noise
+        # unreadable: anything more would be noise
+        return Validation(None, _visible(doc.problems))
     problems = list(doc.problems)
     problems += unknown_top_level_keys(doc)
     name, horizon, risks, found = _header(doc)
@@ -213,10 +227,18 @@ def build(doc: SourceDocument, base_dir: Path, display_dir: str) -> Validation:
     # A value that could not be read is reported where it is read, not again as wrong.
     later = [p for p in problems[len(doc.problems) :] if p.path not in doc.unreadable]
     problems = [*doc.problems, *later]
-    problems.sort(key=sort_key)
+    problems = _visible(sorted(problems, key=sort_key))
     if any(p.is_error for p in problems) or name is None or horizon is None or risks is None:
         return Validation(None, problems)
     return Validation(_assemble(name, horizon, risks, checked), problems)
+
+
+def _visible(problems: list[Problem]) -> list[Problem]:
+    """The problems with what they quote of the user's text made visible (:func:`visible`):
+    one place for every message, whichever check phrased it."""
+    return [
+        dataclasses.replace(p, path=visible(p.path), message=visible(p.message)) for p in problems
+    ]
 
 
 def _assemble(
