@@ -44,7 +44,7 @@ from dronefab.model.schema import (
     SupplyRow,
     WorkCenterRow,
 )
-from dronefab.model.sources import format_path
+from dronefab.model.sources import format_path, read_yaml
 from dronefab.model.tables import TABLES
 
 SCENARIOS = Path(__file__).parent / "scenarios"
@@ -246,3 +246,19 @@ def test_every_scenario_under_tests_and_the_demo_still_load() -> None:
     for path in [*scenarios, demo]:
         result = validate_scenario(path)
         assert result.scenario is not None, [str(p) for p in result.errors]
+
+
+def test_yaml_numbers_in_other_forms_are_read_as_written(tmp_path: Path) -> None:
+    # YAML 1.1 reads 010 as 8, 1:30 as 90 and 1_000 as 1000; dronefab keeps the text written
+    target = tmp_path / "numbers.yaml"
+    target.write_text("a: 010\nb: 1:30\nc: 1_000\nd: 0x1f\ne: 12\nf: -2.5e+3\ng: .inf\n")
+    data = read_yaml(target, "numbers.yaml").data
+    assert data == {
+        "a": "010",
+        "b": "1:30",
+        "c": "1_000",
+        "d": "0x1f",
+        "e": 12,
+        "f": -2500.0,
+        "g": math.inf,
+    }

@@ -19,7 +19,7 @@ from pydantic import BaseModel, ValidationError
 
 from dronefab.errors import Location, Problem, ScenarioError, UsageError, sort_key
 from dronefab.model.checks import run_checks
-from dronefab.model.flat import FlatTable, document_from_tables
+from dronefab.model.flat import META_TABLE, FlatTable, document_from_tables
 from dronefab.model.messages import describe_value, phrase_errors, visible
 from dronefab.model.scenario import Scenario
 from dronefab.model.schema import (
@@ -135,6 +135,14 @@ def read_csv_folder(folder: Path, display: str, policy: FilePolicy | None = None
     tables: dict[str, FlatTable] = {}
     problems: list[Problem] = []
     files = sorted(folder.glob("*.csv"))
+    scenario_files = sorted(
+        path.name for path in folder.iterdir() if path.suffix.lower() in YAML_SUFFIXES
+    )
+    if scenario_files and not (folder / f"{META_TABLE}.csv").exists():
+        # a YAML scenario with its CSV tables, not the flat form: flat-form errors would mislead
+        named = " or ".join(os.path.join(display, name) for name in scenario_files[:3])
+        message = f"this folder holds a scenario file: pass {named}"
+        return SourceDocument({}, LocationIndex(), [Problem(Location(display), "", message)])
     if not files:
         message = (
             "holds no CSV tables; a scenario folder needs scenario.csv, items.csv, sites.csv, ..."

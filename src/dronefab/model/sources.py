@@ -141,6 +141,10 @@ class _YamlBuilder:
 
     def _scalar(self, node: yaml.Node, path: PathKey) -> Any:
         where = Location(self.display, node.start_mark.line + 1)
+        if node.tag in _NUMBER_TAGS and not _PLAIN_NUMBER.fullmatch(node.value):
+            # YAML 1.1 reads 1_000 as 1000, 010 as 8, 1:30 as 90 and 0x1f as 31: keep what was
+            # written, for the field to read as text (an id '007') or refuse (a number)
+            return node.value
         try:
             return self.constructor.construct_object(node, deep=True)
         except yaml.YAMLError as exc:
@@ -152,6 +156,12 @@ class _YamlBuilder:
 
 
 _UNREADABLE = object()
+_NUMBER_TAGS = ("tag:yaml.org,2002:int", "tag:yaml.org,2002:float")
+_PLAIN_NUMBER = re.compile(
+    r"[-+]?(?:(?:0|[1-9][0-9]*)(?:\.[0-9]*)?|\.[0-9]+)(?:[eE][-+]?[0-9]+)?"
+    r"|[-+]?\.(?:inf|Inf|INF)|\.(?:nan|NaN|NAN)"
+)
+"""A number as people write it; YAML's other forms of numbers are read as the text written."""
 
 
 class _TooLargeError(Exception):
@@ -402,7 +412,7 @@ def read_csv(path: Path, display: str, policy: FilePolicy | None = None) -> CsvT
             break
         records.append((line, record))
         line = reader.line_num + 1
-    if not records:
+    if not any(cell.strip() for _, record in records for cell in record):
         message = "is empty; a CSV table needs a header row naming its columns"
         return CsvTable(rows, lines, [Problem(Location(display, 1), "", message)])
     header_line, header = records[0]
