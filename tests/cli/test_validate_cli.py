@@ -101,7 +101,7 @@ def test_json_of_a_workbook_names_sheet_and_column(tmp_path: Path) -> None:
         "sheet": "work_centers",
         "column": "C",
         "path": "work_centers[0].stations",
-        "message": "must be a positive number, got -3",
+        "message": "must be a number above 0 and at most 10,000, got -3",
     }
 
 

@@ -102,7 +102,7 @@ def test_excel_errors_name_sheet_row_and_column(minimal_path: Path, tmp_path: Pa
     assert result.exit_code == 1
     assert (
         f"{tmp_path / 'book.xlsx'} (sheet work_centers, row 2, column C) work_centers[0].stations: "
-        "must be a positive number, got -3"
+        "must be a number above 0 and at most 10,000, got -3"
     ) in result.output
     assert "(sheet supplies, row 1, column Z): unknown column 'lead tim'" in result.output
 

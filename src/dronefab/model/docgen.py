@@ -13,13 +13,13 @@ from datetime import date
 from pathlib import Path
 from typing import Any
 
-from annotated_types import Ge, Gt, Le
 from pydantic import BaseModel
 from pydantic.fields import FieldInfo
 from pydantic_core import PydanticUndefined
 
 from dronefab.files import write_text
 from dronefab.model.schema import (
+    RANGES,
     AlertParams,
     Horizon,
     LaneRisk,
@@ -28,6 +28,7 @@ from dronefab.model.schema import (
     StrikeBand,
     StrikeParams,
     SupplierRisk,
+    range_of,
 )
 from dronefab.model.tables import TABLES
 
@@ -65,15 +66,16 @@ def _type_name(annotation: Any) -> str:
 
 
 def _bounds(info: FieldInfo) -> str:
-    parts = []
-    for meta in info.metadata:
-        if isinstance(meta, Gt):
-            parts.append(f"> {meta.gt}")
-        elif isinstance(meta, Ge):
-            parts.append(f">= {meta.ge}")
-        elif isinstance(meta, Le):
-            parts.append(f"<= {meta.le}")
-    return ", ".join(parts)
+    allowed = range_of(info)
+    return allowed.text() if allowed is not None else ""
+
+
+def ranges_table() -> str:
+    """A markdown table of every kind of number and its allowed range (``RANGES``)."""
+    lines = ["| kind | allowed | meaning |", "|---|---|---|"]
+    for kind, allowed in RANGES.items():
+        lines.append(f"| {kind} | {allowed.expected()} | {allowed.meaning} |")
+    return "\n".join(lines)
 
 
 def _default(info: FieldInfo) -> str:
@@ -112,7 +114,13 @@ def model_table(model: type[BaseModel], leading: tuple[str, ...] = ()) -> str:
 
 def reference_markdown() -> str:
     """The generated reference: every table and block with its columns."""
-    parts = ["### horizon", model_table(Horizon)]
+    parts = [
+        "### number ranges",
+        "Every number has a finite range; a value outside it is refused with the field named.",
+        ranges_table(),
+        "### horizon",
+        model_table(Horizon),
+    ]
     for name, spec in TABLES.items():
         title = f"### {name}"
         if spec.parent_table:

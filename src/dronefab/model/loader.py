@@ -8,6 +8,7 @@ way is reported together.
 
 from __future__ import annotations
 
+import dataclasses
 import os
 from collections import defaultdict
 from dataclasses import dataclass, field
@@ -18,16 +19,26 @@ from pydantic import BaseModel, ValidationError
 
 from dronefab.errors import Location, Problem, ScenarioError, UsageError, sort_key
 from dronefab.model.checks import run_checks
-from dronefab.model.flat import FlatTable, document_from_tables
-from dronefab.model.messages import describe_value, phrase_errors
+from dronefab.model.flat import META_TABLE, FlatTable, document_from_tables
+from dronefab.model.messages import describe_value, phrase_errors, visible
 from dronefab.model.scenario import Scenario
-from dronefab.model.schema import FORMAT_VERSION, Horizon, Risks, Site, Supplier, Supply, WorkCenter
+from dronefab.model.schema import (
+    FORMAT_VERSION,
+    Horizon,
+    Risks,
+    Site,
+    Supplier,
+    Supply,
+    WorkCenter,
+    unseen_problem,
+)
 from dronefab.model.sources import (
+    FilePolicy,
     LocationIndex,
     PathKey,
     SourceDocument,
     format_path,
-    read_csv,
+    read_folder_table,
     read_yaml,
 )
 from dronefab.model.tables import (
@@ -88,35 +99,50 @@ def load_scenario(path: str | os.PathLike[str]) -> Scenario:
     return result.scenario
 
 
-def validate_scenario(path: str | os.PathLike[str]) -> Validation:
-    """Check a scenario and return it (if valid) with every problem found, warnings included."""
+def validate_scenario(path: str | os.PathLike[str], policy: FilePolicy | None = None) -> Validation:
+    """Check a scenario and return it (if valid) with every problem found, warnings included.
+
+    ``policy`` says which files its tables may name and how large files may be; by default
+    the environment's (:meth:`~dronefab.model.sources.FilePolicy.from_environment`).
+    """
+    policy = policy or FilePolicy.from_environment()
     source = Path(path)
     display = str(path)
     if source.is_dir():
-        doc = read_csv_folder(source, display)
-        return build(doc, source, display)
+        doc = read_csv_folder(source, display, policy)
+        return build(doc, source, display, policy)
     if not source.exists():
         message = f"scenario not found: {display}"
         raise UsageError(message)
     suffix = source.suffix.lower()
     if suffix in YAML_SUFFIXES:
-        doc = read_yaml(source, display)
-        return build(doc, source.parent, os.path.dirname(display))
+        doc = read_yaml(source, display, policy)
+        return build(doc, source.parent, os.path.dirname(display), policy)
     if suffix in WORKBOOK_SUFFIXES:
         from dronefab.model.xlsx import read_workbook
 
-        return build(read_workbook(source, display), source.parent, os.path.dirname(display))
+        doc = read_workbook(source, display)
+        return build(doc, source.parent, os.path.dirname(display), policy)
     message = (
         f"cannot read {display}: expected a .yaml file, a folder of CSV files or an .xlsx workbook"
     )
     raise UsageError(message)
 
 
-def read_csv_folder(folder: Path, display: str) -> SourceDocument:
+def read_csv_folder(folder: Path, display: str, policy: FilePolicy | None = None) -> SourceDocument:
     """Read the flat form: one CSV file per table, named after it (``sites.csv`` ...)."""
+    policy = policy or FilePolicy.from_environment()
     tables: dict[str, FlatTable] = {}
     problems: list[Problem] = []
     files = sorted(folder.glob("*.csv"))
+    scenario_files = sorted(
+        path.name for path in folder.iterdir() if path.suffix.lower() in YAML_SUFFIXES
+    )
+    if scenario_files and not (folder / f"{META_TABLE}.csv").exists():
+        # a YAML scenario with its CSV tables, not the flat form: flat-form errors would mislead
+        named = " or ".join(os.path.join(display, name) for name in scenario_files[:3])
+        message = f"this folder holds a scenario file: pass {named}"
+        return SourceDocument({}, LocationIndex(), [Problem(Location(display), "", message)])
     if not files:
         message = (
             "holds no CSV tables; a scenario folder needs scenario.csv, items.csv, sites.csv, ..."
@@ -124,7 +150,7 @@ def read_csv_folder(folder: Path, display: str) -> SourceDocument:
         problems.append(Problem(Location(display), "", message))
     for file in files:
         name = os.path.join(display, file.name)
-        table = read_csv(file, name)
+        table = read_folder_table(folder, file, name, policy)
         problems.extend(table.problems)
         lines = table.lines
 
@@ -172,6 +198,9 @@ def _header(doc: SourceDocument) -> tuple[str | None, Horizon | None, Risks | No
     elif not isinstance(name, str | int | float):
         report(("name",), f"must be text, got {describe_value(name)}")
         name = None
+    elif (unseen := unseen_problem(str(name), formatting=False)) is not None:
+        report(("name",), unseen)
+        name = None
     horizon: Horizon | None = None
     if "horizon" not in data:
         report(("horizon",), "is required: {start: YYYY-MM-DD, periods: N, period_days: 7}")
@@ -185,7 +214,9 @@ def _header(doc: SourceDocument) -> tuple[str | None, Horizon | None, Risks | No
     return (str(name) if name is not None else None), horizon, risks, problems
 
 
-def build(doc: SourceDocument, base_dir: Path, display_dir: str) -> Validation:
+def build(
+    doc: SourceDocument, base_dir: Path, display_dir: str, policy: FilePolicy | None = None
+) -> Validation:
     """Validate a source document and build the scenario when it has no errors.
 
     Parameters
@@ -196,27 +227,40 @@ def build(doc: SourceDocument, base_dir: Path, display_dir: str) -> Validation:
         Where CSV files the document refers to are looked for.
     display_dir
         ``base_dir`` as the user wrote it, for messages.
+    policy
+        Which files the document's tables may name (:class:`~dronefab.model.sources.FilePolicy`).
     """
     if doc.problems and not doc.data:
-        return Validation(None, list(doc.problems))  # unreadable: anything more would be noise
+        # unreadable: anything more would be noise
+        return Validation(None, _visible(doc.problems))
     problems = list(doc.problems)
     problems += unknown_top_level_keys(doc)
     name, horizon, risks, found = _header(doc)
     problems += found
-    raw = collect_rows(doc, base_dir, display_dir)
+    raw = collect_rows(doc, base_dir, display_dir, policy)
     problems += raw.problems
     checked: dict[str, list[CheckedRow[Any]]] = {}
     for table, spec in TABLES.items():
         checked[table], found = validate_rows(spec, raw.rows[table], doc.locations)
         problems += found
-    problems += run_checks(checked, declared_ids(raw, doc, base_dir), doc.locations, horizon, risks)
+    problems += run_checks(
+        checked, declared_ids(raw, doc, base_dir, policy), doc.locations, horizon, risks
+    )
     # A value that could not be read is reported where it is read, not again as wrong.
     later = [p for p in problems[len(doc.problems) :] if p.path not in doc.unreadable]
     problems = [*doc.problems, *later]
-    problems.sort(key=sort_key)
+    problems = _visible(sorted(problems, key=sort_key))
     if any(p.is_error for p in problems) or name is None or horizon is None or risks is None:
         return Validation(None, problems)
     return Validation(_assemble(name, horizon, risks, checked), problems)
+
+
+def _visible(problems: list[Problem]) -> list[Problem]:
+    """The problems with what they quote of the user's text made visible (:func:`visible`):
+    one place for every message, whichever check phrased it."""
+    return [
+        dataclasses.replace(p, path=visible(p.path), message=visible(p.message)) for p in problems
+    ]
 
 
 def _assemble(

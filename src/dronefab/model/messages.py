@@ -15,7 +15,10 @@ from datetime import date
 from typing import Any
 
 from pydantic import BaseModel
+from pydantic.fields import FieldInfo
 from pydantic_core import ErrorDetails
+
+from dronefab.model.schema import escaped, range_of, unseen_character
 
 _MISSING = object()
 
@@ -37,14 +40,32 @@ def did_you_mean(word: str, choices: Iterable[str]) -> str:
     return f" (did you mean '{match}'?)" if match is not None else ""
 
 
+def visible(text: str) -> str:
+    """``text`` with every character a terminal would act on or hide shown escaped (``\\x1b``).
+
+    A message quotes what the user wrote; an ESC or a bidirectional override in it must not
+    recolour the terminal or reorder the line the planner reads.
+    """
+    if unseen_character(text, formatting=True) is None:
+        return text
+    return "".join(
+        escaped(char) if unseen_character(char, formatting=True) is not None else char
+        for char in text
+    )
+
+
 def describe_value(value: Any) -> str:
     """A short rendering of a user's value for ``got ...``."""
     if value is None or value is _MISSING:
         return "nothing"
     if isinstance(value, bool):
         return "true" if value else "false"
-    if isinstance(value, int | float):
-        return f"{value:g}" if isinstance(value, float) else str(value)
+    if isinstance(value, float):
+        short = f"{value:g}"
+        # 24.000000000000004 is not 24: say so, or "must be at most 24, got 24" puzzles
+        return short if float(short) == value or value != value else repr(value)
+    if isinstance(value, int):
+        return str(value)
     if isinstance(value, date):
         return value.isoformat()
     if isinstance(value, dict):
@@ -101,14 +122,20 @@ def field_names(model: type[BaseModel]) -> list[str]:
     return [info.alias or name for name, info in model.model_fields.items()]
 
 
-def _description(model: type[BaseModel], loc: Sequence[str | int]) -> str | None:
+def _field_at(model: type[BaseModel], loc: Sequence[str | int]) -> FieldInfo | None:
+    """The field the last element of ``loc`` names, None when it names no field."""
     holder = _model_at(model, loc[:-1])
     if holder is None or not loc or not isinstance(loc[-1], str):
         return None
     for name, info in holder.model_fields.items():
         if loc[-1] in (name, info.alias):
-            return info.description
+            return info
     return None
+
+
+def _description(model: type[BaseModel], loc: Sequence[str | int]) -> str | None:
+    info = _field_at(model, loc)
+    return info.description if info is not None else None
 
 
 def _key_choices(
@@ -173,13 +200,43 @@ def phrase_errors(
                 hint = f"; expected one of: {_join(names)}"
             out.append((loc, f"unknown key '{loc[-1]}'{hint}"))
     for error in errors:
-        loc = tuple(error["loc"])
+        # a bad key of a map is reported at the key (``risks.sites.x``), not ``x.[key]``
+        loc = tuple(part for part in error["loc"] if part != "[key]")
         if error["type"] == "extra_forbidden" and loc:
             continue
         if error["type"] == "missing" and loc in suggested:
             continue
         out.append((loc, error_message(error, model)))
     return out
+
+
+_RANGE_KINDS = frozenset(
+    {
+        "greater_than",
+        "greater_than_equal",
+        "less_than",
+        "less_than_equal",
+        "finite_number",
+        "int_from_float",
+        "int_parsing_size",
+    }
+)
+"""Errors about a number's size: phrased with the field's whole range."""
+_TYPE_KINDS = frozenset({"int_parsing", "int_type", "float_parsing", "float_type"})
+"""Errors about a value that is not a number of the right type: phrased with the range only
+when the value is a number (``1e308`` for a whole number), not when it is text or a list."""
+
+
+def _is_numeric(value: Any) -> bool:
+    if isinstance(value, bool):
+        return False
+    if isinstance(value, int | float):
+        return True
+    try:
+        float(str(value))
+    except ValueError:
+        return False
+    return True
 
 
 def error_message(error: ErrorDetails, model: type[BaseModel]) -> str:
@@ -200,6 +257,11 @@ def error_message(error: ErrorDetails, model: type[BaseModel]) -> str:
     if kind == "missing":
         description = _description(model, loc)
         return f"is required: {as_clause(description)}" if description else "is required"
+    if kind in _RANGE_KINDS or (kind in _TYPE_KINDS and _is_numeric(error.get("input"))):
+        info = _field_at(model, loc)
+        allowed = range_of(info) if info is not None else None
+        if allowed is not None:  # the whole range, not the one bound pydantic names
+            return f"must be {allowed.expected()}, got {got}"
     if kind == "greater_than":
         bound = ctx.get("gt")
         if bound == 0:
@@ -214,7 +276,7 @@ def error_message(error: ErrorDetails, model: type[BaseModel]) -> str:
         return f"must be at most {describe_value(ctx.get('le'))}, got {got}"
     if kind == "less_than":
         return f"must be less than {describe_value(ctx.get('lt'))}, got {got}"
-    if kind in {"int_parsing", "int_type", "int_from_float"}:
+    if kind in {"int_parsing", "int_type", "int_from_float", "int_parsing_size"}:
         return f"must be a whole number, got {got}"
     if kind in {"float_parsing", "float_type"}:
         return f"must be a number, got {got}"

@@ -10,13 +10,16 @@ from __future__ import annotations
 
 import csv
 import io
+import os
+import re
+import stat
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 import yaml
 
-from dronefab.errors import Location, Problem
+from dronefab.errors import Location, Problem, UsageError
 from dronefab.files import restore_cell
 
 PathKey = tuple[str | int, ...]
@@ -139,6 +142,10 @@ class _YamlBuilder:
 
     def _scalar(self, node: yaml.Node, path: PathKey) -> Any:
         where = Location(self.display, node.start_mark.line + 1)
+        if node.tag in _NUMBER_TAGS and not _PLAIN_NUMBER.fullmatch(node.value):
+            # YAML 1.1 reads 1_000 as 1000, 010 as 8, 1:30 as 90 and 0x1f as 31: keep what was
+            # written, for the field to read as text (an id '007') or refuse (a number)
+            return node.value
         try:
             return self.constructor.construct_object(node, deep=True)
         except yaml.YAMLError as exc:
@@ -150,6 +157,12 @@ class _YamlBuilder:
 
 
 _UNREADABLE = object()
+_NUMBER_TAGS = ("tag:yaml.org,2002:int", "tag:yaml.org,2002:float")
+_PLAIN_NUMBER = re.compile(
+    r"[-+]?(?:(?:0|[1-9][0-9]*)(?:\.[0-9]*)?|\.[0-9]+)(?:[eE][-+]?[0-9]+)?"
+    r"|[-+]?\.(?:inf|Inf|INF)|\.(?:nan|NaN|NAN)"
+)
+"""A number as people write it; YAML's other forms of numbers are read as the text written."""
 
 
 class _TooLargeError(Exception):
@@ -184,14 +197,83 @@ def _syntax_problem(exc: yaml.MarkedYAMLError, display: str) -> Problem:
     return Problem(Location(display, line), "", message)
 
 
-def read_text(path: Path, display: str) -> tuple[str, Problem | None]:
-    """The text of a UTF-8 file, or a problem saying why it cannot be read (and where)."""
+ALLOW_OUTSIDE_VARIABLE = "DRONEFAB_ALLOW_OUTSIDE_TABLES"
+MAX_MB_VARIABLE = "DRONEFAB_MAX_FILE_MB"
+DEFAULT_MAX_MB = 200
+
+
+@dataclass(frozen=True)
+class FilePolicy:
+    """What a scenario may read: files only inside its folder unless ``allow_outside``, and
+    none larger than ``max_bytes``.
+
+    A scenario travels between organisations (and soon to a service): a table reference must
+    not read ``/proc/self/environ`` or a 40 GB file because the scenario says so.
+    """
+
+    allow_outside: bool = False
+    max_bytes: int = DEFAULT_MAX_MB * 1_000_000
+
+    @classmethod
+    def from_environment(cls) -> FilePolicy:
+        """The policy ``DRONEFAB_ALLOW_OUTSIDE_TABLES=1`` and ``DRONEFAB_MAX_FILE_MB=N`` set.
+
+        Raises
+        ------
+        dronefab.errors.UsageError
+            When a variable holds something else.
+        """
+        allow = os.environ.get(ALLOW_OUTSIDE_VARIABLE, "").strip()
+        if allow not in ("", "0", "1"):
+            message = f"{ALLOW_OUTSIDE_VARIABLE} must be 1 (allow) or 0, got '{allow}'"
+            raise UsageError(message)
+        size = os.environ.get(MAX_MB_VARIABLE, "").strip() or str(DEFAULT_MAX_MB)
+        if not size.isdigit() or not 1 <= int(size) <= 1_000_000:
+            message = f"{MAX_MB_VARIABLE} must be a whole number of megabytes (1 to 1000000), got '{size}'"
+            raise UsageError(message)
+        return cls(allow == "1", int(size) * 1_000_000)
+
+    def too_large(self, size: int) -> str:
+        """The message for a file of ``size`` bytes or more over the limit."""
+        limit = self.max_bytes // 1_000_000
+        return (
+            f"is larger than {limit} MB, the most dronefab reads from one file; "
+            f"set {MAX_MB_VARIABLE} to allow more"
+        )
+
+
+def read_text(
+    path: Path, display: str, policy: FilePolicy | None = None
+) -> tuple[str, Problem | None]:
+    """The text of a UTF-8 file, or a problem saying why it cannot be read (and where).
+
+    Only a regular file is read (a pipe or a device could block or never end), and no more of
+    it than ``policy`` allows: ``/proc`` files say they are empty, so the size is checked as
+    the file is read as well as from its metadata.
+    """
+    policy = policy or FilePolicy()
     try:
-        raw = path.read_bytes()
+        # O_NONBLOCK: opening a named pipe must not wait for a writer
+        handle = os.open(path, os.O_RDONLY | getattr(os, "O_NONBLOCK", 0))
     except FileNotFoundError:
         return "", Problem(Location(display), "", "file not found")
     except OSError as exc:
         return "", Problem(Location(display), "", f"cannot be read: {exc.strerror or exc}")
+    status = os.fstat(handle)
+    if not stat.S_ISREG(status.st_mode):
+        os.close(handle)
+        message = "is not a regular file (a folder, pipe or device); name a file"
+        return "", Problem(Location(display), "", message)
+    if status.st_size > policy.max_bytes:
+        os.close(handle)
+        return "", Problem(Location(display), "", policy.too_large(status.st_size))
+    with os.fdopen(handle, "rb") as stream:
+        try:
+            raw = stream.read(policy.max_bytes + 1)
+        except OSError as exc:
+            return "", Problem(Location(display), "", f"cannot be read: {exc.strerror or exc}")
+    if len(raw) > policy.max_bytes:
+        return "", Problem(Location(display), "", policy.too_large(len(raw)))
     try:
         return raw.decode("utf-8-sig"), None
     except UnicodeDecodeError as exc:
@@ -200,7 +282,20 @@ def read_text(path: Path, display: str) -> tuple[str, Problem | None]:
         return "", Problem(Location(display, line), "", message)
 
 
-def read_yaml(path: Path, display: str) -> SourceDocument:
+def inside(folder: Path, file: Path) -> bool:
+    """True when ``file`` lies in ``folder`` once both are resolved (symlinks, ``..``)."""
+    return file.resolve().is_relative_to(folder.resolve())
+
+
+def outside_message(reference: str) -> str:
+    """What is wrong with a table file that lies outside the scenario's folder."""
+    return (
+        f"'{reference}' is outside the scenario's folder; a table must be a file in it "
+        f"(set {ALLOW_OUTSIDE_VARIABLE}=1 to allow others)"
+    )
+
+
+def read_yaml(path: Path, display: str, policy: FilePolicy | None = None) -> SourceDocument:
     """Read a YAML scenario file, recording the line of every value.
 
     Parameters
@@ -209,10 +304,12 @@ def read_yaml(path: Path, display: str) -> SourceDocument:
         The file to read.
     display
         The name used for it in messages.
+    policy
+        How large a file may be (:class:`FilePolicy`).
     """
     locations = LocationIndex()
     problems: list[Problem] = []
-    text, unreadable = read_text(path, display)
+    text, unreadable = read_text(path, display, policy)
     if unreadable is not None:
         return SourceDocument({}, locations, [unreadable])
     try:
@@ -259,7 +356,23 @@ class CsvTable:
     header_line: int = 1
 
 
-def read_csv(path: Path, display: str) -> CsvTable:
+NOT_A_TABLE = "does not look like a CSV table"
+_COLUMN_NAME = re.compile(r"[\w .()/%#-]{1,64}")
+"""What a column name may look like: short, words and a little punctuation."""
+
+
+def _not_a_header(header: list[str]) -> str | None:
+    """Why the first row of a file is no header of column names, None when it may be one."""
+    names = [name for name in header if name]
+    if len(names) == 1 and (";" in names[0] or "\t" in names[0]):
+        separator = "';'" if ";" in names[0] else "tabs"
+        return f"{NOT_A_TABLE}: its columns are separated by {separator}; save it with commas"
+    if any(not _COLUMN_NAME.fullmatch(name) for name in names):
+        return f"{NOT_A_TABLE}: its first row should name the columns, separated by commas"
+    return None
+
+
+def read_csv(path: Path, display: str, policy: FilePolicy | None = None) -> CsvTable:
     """Read a CSV table with a header row.
 
     A cell that dronefab's writers neutralised against formula injection (``'=x``) is read
@@ -271,13 +384,18 @@ def read_csv(path: Path, display: str) -> CsvTable:
         The file.
     display
         Its name in messages.
+    policy
+        How large a file may be (:class:`FilePolicy`).
     """
     rows: list[dict[str, str]] = []
     lines: list[int] = []
     problems: list[Problem] = []
-    text, unreadable = read_text(path, display)
+    text, unreadable = read_text(path, display, policy)
     if unreadable is not None:
         return CsvTable(rows, lines, [unreadable])
+    if "\x00" in text:
+        message = f"{NOT_A_TABLE}: it holds NUL characters, as binary files do"
+        return CsvTable(rows, lines, [Problem(Location(display, 1), "", message)])
     # strict: a stray or unclosed quote is an error, not a silently merged cell
     reader = csv.reader(io.StringIO(text, newline=""), strict=True)
     records: list[tuple[int, list[str]]] = []
@@ -298,11 +416,14 @@ def read_csv(path: Path, display: str) -> CsvTable:
             break
         records.append((line, record))
         line = reader.line_num + 1
-    if not records:
+    if not any(cell.strip() for _, record in records for cell in record):
         message = "is empty; a CSV table needs a header row naming its columns"
         return CsvTable(rows, lines, [Problem(Location(display, 1), "", message)])
     header_line, header = records[0]
     header = [cell.strip() for cell in header]
+    odd = _not_a_header(header)
+    if odd is not None:  # nothing of it is echoed: the file may be anything but a table
+        return CsvTable(rows, lines, [Problem(Location(display, header_line), "", odd)])
     for index, name in enumerate(header):
         if not name:
             # Spreadsheets often write empty columns at the end; harmless while they are empty.
@@ -330,3 +451,13 @@ def read_csv(path: Path, display: str) -> CsvTable:
         rows.append(row)
         lines.append(line)
     return CsvTable(rows, lines, problems, [name for name in header if name], header_line)
+
+
+def read_folder_table(
+    folder: Path, file: Path, display: str, policy: FilePolicy | None = None
+) -> CsvTable:
+    """Read a table of a CSV folder, unless it is a link to a file outside the folder."""
+    policy = policy or FilePolicy()
+    if not policy.allow_outside and not inside(folder, file):
+        return CsvTable([], [], [Problem(Location(display), "", outside_message(file.name))])
+    return read_csv(file, display, policy)

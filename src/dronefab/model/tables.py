@@ -44,7 +44,16 @@ from dronefab.model.schema import (
     SupplyRow,
     WorkCenterRow,
 )
-from dronefab.model.sources import LocationIndex, PathKey, SourceDocument, format_path, read_csv
+from dronefab.model.sources import (
+    FilePolicy,
+    LocationIndex,
+    PathKey,
+    SourceDocument,
+    format_path,
+    inside,
+    outside_message,
+    read_csv,
+)
 
 R = TypeVar("R", bound=BaseModel)
 
@@ -158,10 +167,13 @@ class RawTables:
 class _Collector:
     """Walks the source document, resolving CSV references and flattening nested lists."""
 
-    def __init__(self, doc: SourceDocument, base_dir: Path, display_dir: str) -> None:
+    def __init__(
+        self, doc: SourceDocument, base_dir: Path, display_dir: str, policy: FilePolicy
+    ) -> None:
         self.doc = doc
         self.base_dir = base_dir
         self.display_dir = display_dir
+        self.policy = policy
         self.rows: dict[str, list[RawRow]] = {name: [] for name in TABLES}
         self.problems: list[Problem] = []
         self.incomplete: set[str] = set()
@@ -186,7 +198,12 @@ class _Collector:
     def csv_rows(self, table: str, reference: str, path: PathKey) -> list[tuple[Any, PathKey]]:
         display = os.path.normpath(os.path.join(self.display_dir, reference))
         file = (self.base_dir / reference).resolve()
-        if not file.is_file():
+        if not self.policy.allow_outside and not inside(self.base_dir, file):
+            # said before looking at the file: whether it exists out there is not ours to tell
+            self.incomplete.add(table)
+            self.problem(path, outside_message(reference))
+            return []
+        if not file.exists():
             self.incomplete.add(table)
             if not reference.lower().endswith(".csv"):
                 message = f"must be a list of rows or the name of a .csv file, got '{reference}'"
@@ -194,7 +211,7 @@ class _Collector:
                 message = f"CSV file '{reference}' not found (looked for {display})"
             self.problem(path, message)
             return []
-        csv_table = read_csv(file, display)
+        csv_table = read_csv(file, display, self.policy)
         if csv_table.problems:
             self.incomplete.add(table)
         self.problems.extend(csv_table.problems)
@@ -355,7 +372,9 @@ def check_header(
     return problems, unknown, frozenset(missing)
 
 
-def collect_rows(doc: SourceDocument, base_dir: Path, display_dir: str) -> RawTables:
+def collect_rows(
+    doc: SourceDocument, base_dir: Path, display_dir: str, policy: FilePolicy | None = None
+) -> RawTables:
     """Gather every table's rows from a source document (inline, CSV, nested or flat).
 
     Parameters
@@ -366,8 +385,12 @@ def collect_rows(doc: SourceDocument, base_dir: Path, display_dir: str) -> RawTa
         Directory that CSV references are relative to.
     display_dir
         The same directory as the user named it, for messages.
+    policy
+        Which files a table may name and how large they may be; by default the environment's
+        (:meth:`~dronefab.model.sources.FilePolicy.from_environment`).
     """
-    return _Collector(doc, base_dir, display_dir).collect()
+    policy = policy or FilePolicy.from_environment()
+    return _Collector(doc, base_dir, display_dir, policy).collect()
 
 
 def validate_rows(
@@ -443,7 +466,9 @@ class Declared:
         return {_as_id(raw.data.get(column)) for raw in self.rows[table]} - {""}
 
 
-def declared_ids(tables: RawTables, doc: SourceDocument, base_dir: Path) -> Declared:
+def declared_ids(
+    tables: RawTables, doc: SourceDocument, base_dir: Path, policy: FilePolicy | None = None
+) -> Declared:
     """Collect what every table declares (see :class:`Declared`).
 
     Rows of a misspelt table (:func:`misspelt_tables`) count too; what is wrong with them is
@@ -453,7 +478,7 @@ def declared_ids(tables: RawTables, doc: SourceDocument, base_dir: Path) -> Decl
     stand_ins = {table: doc.data[key] for key, table in misspelt_tables(doc).items()}
     if stand_ins:
         shadow = SourceDocument(stand_ins, LocationIndex(), [])
-        extra = collect_rows(shadow, base_dir, "").rows
+        extra = collect_rows(shadow, base_dir, "", policy).rows
         rows = {table: [*rows[table], *extra[table]] for table in rows}
     ids: dict[str, set[str]] = {}
     incomplete = set(tables.incomplete)
