@@ -22,7 +22,7 @@ import yaml
 from dronefab.errors import UsageError
 from dronefab.folders import atomic_folder, folder_lock
 from dronefab.planning import read_plan
-from hostile import hostile_document
+from hostile_scenario import hostile_document
 
 SRC = Path(__file__).resolve().parent.parent / "src"
 DEADLINE = 120.0  # seconds any one subprocess may take, so that a hang fails instead of waiting

@@ -19,7 +19,7 @@ from dronefab import load_scenario
 from dronefab.cli.main import app
 from dronefab.model.writers import write_csv_folder, write_yaml
 from dronefab.planning import read_plan
-from hostile import (
+from hostile_scenario import (
     CUSTOMER,
     HOSTILE,
     PART,

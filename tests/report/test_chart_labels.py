@@ -16,10 +16,10 @@ import pytest
 import yaml
 from typer.testing import CliRunner
 
-import hostile
+import hostile_scenario as hostile
 from dronefab.cli.main import app
 from dronefab.report.figures import inert_labels
-from hostile import hostile_document, renamed
+from hostile_scenario import hostile_document, renamed
 
 BOLD, LINK = "<b>x</b>", '<a href="http://x">y</a>'
 SITES = (BOLD, LINK)
