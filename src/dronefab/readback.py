@@ -199,8 +199,8 @@ SIMULATION_TABLES: dict[str, tuple[Column, ...]] = {
         text("kind"),
         number("events_per_year", 0),
         whole("runs", 0),
-        *numbers(*"units_lost_mean ci_low ci_high".split(), blank=True),
-        *numbers(*"on_time_lost_mean on_time_ci_low on_time_ci_high".split(), blank=True),
+        *numbers("units_lost_mean", "ci_low", "ci_high", blank=True),
+        *numbers("on_time_lost_mean", "on_time_ci_low", "on_time_ci_high", blank=True),
     ),
 }
 """The tables of a simulation folder (``dronefab simulate``); recovery and attribution are
@@ -241,8 +241,8 @@ DESIGN_TABLES: dict[str, tuple[Column, ...]] = {
         number("value", blank=True),
         whole("open_count", 0),
         text("open_sites", blank=True),
-        *numbers(*"fixed_cost expected_planning_cost objective".split(), blank=True),
-        *numbers(*"on_time_p10 on_time_mean gap".split(), blank=True),
+        *numbers("fixed_cost", "expected_planning_cost", "objective", blank=True),
+        *numbers("on_time_p10", "on_time_mean", "gap", blank=True),
         text("status"),
     ),
     "scenarios": (
