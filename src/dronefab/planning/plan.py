@@ -30,7 +30,7 @@ from dronefab.planning.marginal import COLUMNS as STATION_COLUMNS
 from dronefab.planning.marginal import station_values
 from dronefab.planning.model import ModelSettings, build_model, do_nothing_solution
 from dronefab.planning.network import Network
-from dronefab.planning.solve import solve
+from dronefab.planning.solve import interrupt_solves, solve
 from dronefab.readback import PLAN_TABLES, PlanSummary, plan_bounds, read_summary, read_table
 
 TABLES = (
@@ -252,7 +252,14 @@ def _background_solves() -> Iterator[ThreadPoolExecutor | None]:
         yield None
         return
     with ThreadPoolExecutor(max_workers=spare, thread_name_prefix="dronefab-solve") as pool:
-        yield pool
+        try:
+            yield pool
+        except BaseException:
+            # Ctrl-C or an error: stop the background solves, or leaving the pool would wait
+            # for each to finish.
+            pool.shutdown(wait=False, cancel_futures=True)
+            interrupt_solves()
+            raise
 
 
 def plan(
