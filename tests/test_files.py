@@ -9,7 +9,7 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
-from dronefab.errors import UsageError
+from dronefab.errors import FolderError, UsageError
 from dronefab.files import (
     atomic_path,
     inert_cell,
@@ -59,7 +59,7 @@ def test_read_json_names_the_file_and_the_command(tmp_path: Path) -> None:
     broken = tmp_path / "summary.json"
     broken.write_text("{\n  oops", encoding="utf-8")
     with pytest.raises(
-        UsageError, match=r"summary\.json: not valid JSON \(line 2.*'dronefab plan'"
+        FolderError, match=r"'dronefab plan'(.|\n)*summary\.json: not valid JSON \(line 2"
     ):
         read_json(broken, "dronefab plan")
     with pytest.raises(UsageError, match="not found; run 'dronefab plan'"):

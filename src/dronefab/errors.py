@@ -126,5 +126,31 @@ class ScenarioError(DronefabError):
         return [p for p in self.problems if not p.is_error]
 
 
+class FolderError(DronefabError):
+    """A file dronefab wrote and reads back (a results folder) is damaged or was edited into a
+    shape dronefab does not write: it holds every problem found, not only the first.
+
+    Parameters
+    ----------
+    problems
+        All problems found, each naming the file and where possible the line and column.
+    command
+        The command that writes the folder, offered as the way to write it anew.
+    """
+
+    def __init__(self, problems: Iterable[Problem], command: str) -> None:
+        self.problems: list[Problem] = sorted(problems, key=sort_key)
+        self.command = command
+        lines = [str(p) for p in self.problems[:20]]
+        if len(self.problems) > 20:
+            lines.append(f"... and {len(self.problems) - 20} more problems")
+        n = len(self.problems)
+        summary = (
+            f"{n} problem{'s' if n != 1 else ''} in files written by '{command}' "
+            f"(run it again to write them anew)"
+        )
+        super().__init__(summary + ":\n" + "\n".join(lines))
+
+
 class UsageError(DronefabError):
     """The command was called wrongly: a missing file, a bad option value."""

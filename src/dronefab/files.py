@@ -18,7 +18,7 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from dronefab.errors import UsageError
+from dronefab.errors import FolderError, Location, Problem, UsageError
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -86,8 +86,10 @@ def read_json(source: str | os.PathLike[str], command: str) -> Any:
     Raises
     ------
     dronefab.errors.UsageError
-        If it is missing or not valid JSON, naming the file, the line and the command that
-        writes it.
+        If it is missing, naming the file and the command that writes it.
+    dronefab.errors.FolderError
+        If it is not valid JSON (naming the line) or not UTF-8: damaged input, as a damaged
+        scenario is (exit 1).
     """
     path = Path(source)
     if not path.is_file():
@@ -96,14 +98,10 @@ def read_json(source: str | os.PathLike[str], command: str) -> Any:
     try:
         return json.loads(path.read_text(encoding="utf-8"))
     except json.JSONDecodeError as exc:
-        message = (
-            f"{path}: not valid JSON (line {exc.lineno}: {exc.msg}); run '{command}' to write "
-            "it again"
-        )
-        raise UsageError(message) from None
+        message = f"not valid JSON (line {exc.lineno}: {exc.msg})"
     except UnicodeDecodeError:
-        message = f"{path}: not UTF-8 text; run '{command}' to write it again"
-        raise UsageError(message) from None
+        message = "not UTF-8 text"
+    raise FolderError([Problem(Location(str(path)), "", message)], command)
 
 
 ID_COLUMNS = dict.fromkeys(

@@ -236,13 +236,13 @@ def test_ids_that_look_like_numbers_come_back_as_written(
     pd.testing.assert_frame_equal(back.purchases, result.purchases, check_dtype=False)
 
 
-def test_a_damaged_summary_is_a_usage_error_naming_the_file(
+def test_a_damaged_summary_is_invalid_input_naming_the_file(
     scenario_from: Load, tmp_path: Path
 ) -> None:
     folder = plan(scenario_from(tight_document()), PlanOptions(explain=False)).write(tmp_path / "p")
     (folder / "summary.json").write_text('{"objective": ', encoding="utf-8")
     result = CliRunner().invoke(app, ["explain", str(folder)])
-    assert result.exit_code == 2, result.output
+    assert result.exit_code == 1, result.output
     said = " ".join(result.output.split())  # rich wraps long lines
     assert "summary.json: not valid JSON (line 1" in said and "'dronefab plan'" in said
     assert "Traceback" not in result.output

@@ -94,5 +94,6 @@ def test_bad_input_gives_a_message_and_an_exit_code(tmp_path: Path) -> None:
     folder.mkdir()
     (folder / "risk.csv").write_text("node,kind\nplant,site\n")
     code, output = run("report", str(folder), "--out", str(tmp_path / "x.html"))
-    assert code == 2 and "lacks the column(s) tts_days" in output
+    # A damaged results folder is invalid input (exit 1), as a damaged scenario is.
+    assert code == 1 and "lacks the column(s) tts_days" in output
     assert "Traceback" not in output

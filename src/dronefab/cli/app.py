@@ -1,7 +1,8 @@
 """The ``dronefab`` application: the command group, its consoles and what commands share.
 
 Exit codes scripts can rely on: 0 success, 1 the input is invalid (a scenario with errors),
-2 the command was used wrongly (unknown option, missing file). A user's mistake never shows a
+2 the command was used wrongly (unknown option, missing file), 130 interrupted by Ctrl-C
+(nothing written). A user's mistake never shows a
 traceback: :class:`_Commands` turns the package's errors into a message and an exit code.
 
 Everything printed may hold a user's text (ids, names, paths), so the consoles read no rich
@@ -40,6 +41,8 @@ if TYPE_CHECKING:
 EXIT_OK = 0
 EXIT_INVALID = 1
 EXIT_USAGE = 2
+EXIT_INTERRUPTED = 130
+"""128 + SIGINT, as a shell reports a command stopped by Ctrl-C."""
 
 
 class _Commands(TyperGroup):
@@ -67,6 +70,12 @@ class _Commands(TyperGroup):
             where = f": {exc.filename}" if exc.filename else ""
             err.print(styled(("error:", "red"), f" {exc.strerror or exc}{where}"), highlight=False)
             raise typer.Exit(EXIT_USAGE) from None
+        except KeyboardInterrupt:  # Ctrl-C: every solve stopped, the results left as they were
+            from dronefab.planning.solve import interrupt_solves
+
+            interrupt_solves()
+            err.print("interrupted: nothing written", style="red", markup=False, highlight=False)
+            raise typer.Exit(EXIT_INTERRUPTED) from None
 
 
 app = typer.Typer(

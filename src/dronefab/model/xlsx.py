@@ -9,9 +9,12 @@ from __future__ import annotations
 
 import os
 import re
+import zipfile
+import zlib
 from datetime import date, datetime
 from pathlib import Path
 from typing import Any
+from xml.etree.ElementTree import ParseError
 
 import openpyxl
 from openpyxl.comments import Comment
@@ -88,27 +91,115 @@ def _cell_value(value: Any) -> Any:
 
 
 def read_workbook(path: Path, display: str) -> SourceDocument:
-    """Read a workbook written by :func:`write_workbook` (or by hand in the same shape)."""
+    """Read a workbook written by :func:`write_workbook` (or by hand in the same shape).
+
+    A workbook whose XML declares a DTD or entities, or is damaged, is refused naming the sheet;
+    so are formula cells without a saved value (which scripts write) and merged cells, naming
+    the sheet and cell, rather than read as empty and replaced by defaults.
+    """
+    refused = _package_problem(path)
+    if refused is not None:
+        return _refused(display, refused)
+    damaged: Exception | None = None
+    try:
+        layout = _sheet_layouts(path)
+    except ParseError as exc:  # the sheet-by-sheet reading below names the damaged sheet
+        layout, damaged = {}, exc
+    except Exception as exc:  # openpyxl raises many kinds for a damaged file
+        return _refused(display, f"cannot open the workbook: {exc}")
     try:
         book = openpyxl.load_workbook(path, read_only=True, data_only=True)
-    except Exception as exc:  # openpyxl raises many kinds for a damaged file
-        message = f"cannot open the workbook: {exc}"
-        return SourceDocument({}, LocationIndex(), [Problem(Location(display), "", message)])
+    except Exception as exc:
+        return _refused(display, f"cannot open the workbook: {exc}")
     tables: dict[str, FlatTable] = {}
     problems: list[Problem] = []
     try:
         for sheet in book.worksheets:
-            table, found = _read_sheet(sheet, display)
+            formulas, merged = layout.get(sheet.title, ({}, []))
+            try:
+                table, found = _read_sheet(sheet, display, formulas)
+            except ParseError as exc:
+                where = Location(display, None, sheet.title)
+                problems.append(Problem(where, "", f"the sheet's XML is damaged ({exc})"))
+                continue
             tables[table.name] = table
-            problems += found
+            problems += found + [_merged_problem(display, sheet.title, cells) for cells in merged]
     finally:
         book.close()
+    if damaged is not None and not problems:
+        return _refused(display, f"cannot open the workbook: damaged XML ({damaged})")
     doc = document_from_tables(tables)
     doc.problems[:0] = problems
     return doc
 
 
-def _read_sheet(sheet: Any, display: str) -> tuple[FlatTable, list[Problem]]:
+def _refused(display: str, message: str) -> SourceDocument:
+    """A document of no tables and one problem with the whole workbook."""
+    return SourceDocument({}, LocationIndex(), [Problem(Location(display), "", message)])
+
+
+_PROLOG_BYTES = 65536
+"""How much of each XML part is searched for a DTD: one comes before the root element."""
+
+
+def _package_problem(path: Path) -> str | None:
+    """Why the workbook's package is refused before any XML is parsed, or None.
+
+    Spreadsheet XML never declares a DTD; one that does is built to expand entities (billion
+    laughs) or to reach outside files, so it is refused whole rather than parsed.
+    """
+    try:
+        with zipfile.ZipFile(path) as package:
+            for member in package.infolist():
+                if not member.filename.endswith((".xml", ".rels", ".vml")):
+                    continue
+                with package.open(member) as part:
+                    if b"<!DOCTYPE" in part.read(_PROLOG_BYTES):
+                        return (
+                            f"refused: its part {member.filename} declares a DTD (entities), "
+                            "which spreadsheet files never do; save it again from Excel or "
+                            "LibreOffice"
+                        )
+    except (zipfile.BadZipFile, OSError, EOFError, zlib.error) as exc:
+        return f"cannot open the workbook: not a valid .xlsx file ({exc})"
+    return None
+
+
+Layout = tuple[dict[tuple[int, int], str], list[str]]
+"""A sheet's formula cells ((row, column) -> formula) and merged ranges (``B2:B4``)."""
+
+
+def _sheet_layouts(path: Path) -> dict[str, Layout]:
+    """Each sheet's formulas and merged ranges, from a second reading of the workbook with
+    formulas kept (the values reading shows a formula without a saved value as empty)."""
+    book = openpyxl.load_workbook(path, data_only=False)
+    try:
+        out: dict[str, Layout] = {}
+        for sheet in book.worksheets:
+            formulas = {
+                (cell.row, cell.column): str(cell.value)
+                for row in sheet.iter_rows()
+                for cell in row
+                if cell.data_type == "f"
+            }
+            out[sheet.title] = (formulas, [str(r) for r in sheet.merged_cells.ranges])
+        return out
+    finally:
+        book.close()
+
+
+def _merged_problem(display: str, sheet: str, cells: str) -> Problem:
+    """A merged range: only its first cell holds a value, the others would read as empty."""
+    first = cells.split(":")[0]
+    row = int(re.sub(r"[A-Z]+", "", first))
+    where = Location(display, row, sheet, re.sub(r"[0-9]+", "", first))
+    message = f"cells {cells} are merged; unmerge them and give each cell its value"
+    return Problem(where, "", message)
+
+
+def _read_sheet(
+    sheet: Any, display: str, formulas: dict[tuple[int, int], str]
+) -> tuple[FlatTable, list[Problem]]:
     name = sheet.title
     rows_iter = sheet.iter_rows(values_only=True)
     header = next(rows_iter, None) or ()
@@ -130,6 +221,15 @@ def _read_sheet(sheet: Any, display: str) -> tuple[FlatTable, list[Problem]]:
     rows: list[dict[str, Any]] = []
     row_numbers: list[int] = []
     for number, values in enumerate(rows_iter, start=2):
+        for index, value in enumerate(values):
+            formula = formulas.get((number, index + 1))
+            if formula is not None and value is None:
+                where = Location(display, number, name, get_column_letter(index + 1))
+                message = (
+                    f"the formula {formula} has no saved value; open and save the workbook in "
+                    "Excel or LibreOffice so that it is computed, or type the value"
+                )
+                problems.append(Problem(where, "", message))
         row = {
             column: _cell_value(value)
             for column, value in zip(columns, values, strict=False)

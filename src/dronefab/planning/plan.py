@@ -21,7 +21,7 @@ from typing import Any
 import pandas as pd
 
 from dronefab.errors import UsageError
-from dronefab.files import ID_COLUMNS, read_frame, read_json, write_frame, write_text
+from dronefab.files import write_frame, write_text
 from dronefab.folders import atomic_folder
 from dronefab.model.scenario import Scenario
 from dronefab.planning import tables
@@ -31,7 +31,8 @@ from dronefab.planning.marginal import COLUMNS as STATION_COLUMNS
 from dronefab.planning.marginal import station_values
 from dronefab.planning.model import ModelSettings, build_model, do_nothing_solution
 from dronefab.planning.network import Network
-from dronefab.planning.solve import solve
+from dronefab.planning.solve import interrupt_solves, solve
+from dronefab.readback import PLAN_TABLES, PlanSummary, plan_bounds, read_summary, read_table
 
 TABLES = (
     "production",
@@ -46,6 +47,8 @@ TABLES = (
 )
 PLAN_FILES = (*(f"{name}.csv" for name in TABLES), "summary.json")
 """The files of a plan folder."""
+
+PLAN_COMMAND = "dronefab plan"
 
 
 @dataclass(frozen=True)
@@ -124,29 +127,32 @@ def _jsonable(value: Any) -> Any:
 
 
 def read_plan(folder: str | os.PathLike[str]) -> Plan:
-    """Read a plan folder written by :meth:`Plan.write`.
+    """Read a plan folder written by :meth:`Plan.write`, every table checked against its spec
+    (:data:`dronefab.readback.PLAN_TABLES`) and ``summary.json`` against
+    :class:`~dronefab.readback.PlanSummary`.
 
     Raises
     ------
     UsageError
-        If the folder is not a complete plan.
+        If the folder is not a complete plan (a file missing).
+    dronefab.errors.FolderError
+        If a file was damaged or edited: every problem, naming the file, line and column.
     """
     source = Path(folder)
     summary_file = source / "summary.json"
     if not summary_file.is_file():
         message = f"{source} is not a plan folder (no summary.json); run 'dronefab plan' first"
         raise UsageError(message)
-    frames = {}
     for name in TABLES:
-        file = source / f"{name}.csv"
-        if not file.is_file():
+        if not (source / f"{name}.csv").is_file():
             message = f"{source} is missing {name}.csv; run 'dronefab plan' again"
             raise UsageError(message)
-        try:
-            frames[name] = read_frame(file, dtype=ID_COLUMNS)
-        except pd.errors.EmptyDataError:
-            frames[name] = pd.DataFrame()
-    summary = read_json(summary_file, "dronefab plan")
+    summary = read_summary(summary_file, PlanSummary, PLAN_COMMAND)
+    bounds = plan_bounds(summary)
+    frames = {
+        name: read_table(source / f"{name}.csv", PLAN_TABLES[name], bounds, PLAN_COMMAND)
+        for name in TABLES
+    }
     return Plan(**frames, summary=summary)
 
 
@@ -248,7 +254,14 @@ def _background_solves() -> Iterator[ThreadPoolExecutor | None]:
         yield None
         return
     with ThreadPoolExecutor(max_workers=spare, thread_name_prefix="dronefab-solve") as pool:
-        yield pool
+        try:
+            yield pool
+        except BaseException:
+            # Ctrl-C or an error: stop the background solves, or leaving the pool would wait
+            # for each to finish.
+            pool.shutdown(wait=False, cancel_futures=True)
+            interrupt_solves()
+            raise
 
 
 def plan(

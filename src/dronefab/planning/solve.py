@@ -10,8 +10,10 @@ rules that single instances cannot: nothing is printed, and no instance sets its
 
 from __future__ import annotations
 
+import threading
 import time
 from dataclasses import dataclass
+from typing import Any
 
 import highspy
 import numpy as np
@@ -42,17 +44,92 @@ class Solution:
     highs: highspy.Highs
 
 
+_RUNNING: set[highspy.Highs] = set()
+_RUNNING_LOCK = threading.Lock()
+STOP_WAIT_SECONDS = 5.0
+"""How long an interrupted solve is waited for to reach HiGHS's next interrupt check."""
+
+
 class _QuietHighs(highspy.Highs):
-    """A HiGHS instance whose output is off before HiGHS can print its banner.
+    """A HiGHS instance whose output is off before HiGHS can print its banner, and whose
+    :meth:`run` Ctrl-C stops.
 
     HiGHS prints its banner on the first call that may log unless ``output_flag`` is already
     off. Since highspy 1.16 that call is ``setCallback``, made by highspy's own constructor
     through :meth:`enableCallbacks`, so the option must be set inside the constructor.
     """
 
+    _stop = False
+
     def enableCallbacks(self) -> None:  # noqa: N802 (highspy's name)
         self.setOptionValue("output_flag", False)
         super().enableCallbacks()  # type: ignore[no-untyped-call]
+
+    def watch_interrupts(self) -> None:
+        """Check :attr:`_stop` at HiGHS's interrupt points (simplex, interior point, MIP);
+        highspy's ``subscribe`` exists in every version we support (1.13 on)."""
+        for event in (self.cbSimplexInterrupt, self.cbIpmInterrupt, self.cbMipInterrupt):
+            event.subscribe(self._interrupt_event)
+
+    def _interrupt_event(self, event: Any) -> None:
+        if self._stop:
+            event.interrupt()
+
+    def stop(self) -> None:
+        """Ask a running solve to stop at its next interrupt point."""
+        self._stop = True
+
+    def run(self) -> highspy.HighsStatus:
+        """Solve; Ctrl-C stops the solve and raises :class:`KeyboardInterrupt`.
+
+        HiGHS holds the thread it runs on until it returns, so on the main thread (the one
+        Python delivers SIGINT to) the solve runs in a worker while the main thread waits;
+        on Ctrl-C every running solve is stopped (:func:`interrupt_solves`) and the interrupt
+        raised once this one has stopped (or after :data:`STOP_WAIT_SECONDS`).
+        """
+        self._stop = False
+        with _RUNNING_LOCK:
+            _RUNNING.add(self)
+        try:
+            if threading.current_thread() is not threading.main_thread():
+                return highspy.Highs.run(self)
+            return self._run_beside()
+        finally:
+            with _RUNNING_LOCK:
+                _RUNNING.discard(self)
+
+    def _run_beside(self) -> highspy.HighsStatus:
+        outcome: list[highspy.HighsStatus] = []
+        done = threading.Event()
+
+        def solve() -> None:
+            try:
+                outcome.append(highspy.Highs.run(self))
+            finally:
+                done.set()
+
+        # Waited for on an Event, not Thread.join: a join that Ctrl-C interrupts leaves the
+        # thread looking finished (CPython before 3.13), so the second wait would not wait.
+        threading.Thread(target=solve, name="dronefab-highs", daemon=True).start()
+        try:
+            while not done.wait(0.1):
+                pass
+        except KeyboardInterrupt:
+            interrupt_solves()
+            done.wait(STOP_WAIT_SECONDS)
+            raise
+        if self._stop:  # stopped by interrupt_solves from elsewhere: the caller was interrupted
+            raise KeyboardInterrupt
+        return outcome[0]
+
+
+def interrupt_solves() -> None:
+    """Stop every HiGHS solve running in this process (on Ctrl-C), background ones included."""
+    with _RUNNING_LOCK:
+        running = list(_RUNNING)
+    for highs in running:
+        if isinstance(highs, _QuietHighs):
+            highs.stop()
 
 
 def new_highs(**options: bool | int | float | str) -> highspy.Highs:
@@ -73,6 +150,7 @@ def new_highs(**options: bool | int | float | str) -> highspy.Highs:
         raise ValueError(message)
     highs = _QuietHighs()  # type: ignore[no-untyped-call]
     highs.setOptionValue("output_flag", False)  # highspy before 1.9 has no enableCallbacks
+    highs.watch_interrupts()
     for name, value in options.items():
         if highs.setOptionValue(name, value) != highspy.HighsStatus.kOk:
             message = f"HiGHS refused option {name}={value!r}"

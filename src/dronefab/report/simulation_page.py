@@ -26,7 +26,15 @@ import plotly.graph_objects as go
 from plotly.subplots import make_subplots
 
 from dronefab.errors import UsageError
-from dronefab.files import read_frame, read_json, write_text
+from dronefab.files import write_text
+from dronefab.readback import (
+    SIMULATION_TABLES,
+    SimulationSummary,
+    check_runs,
+    read_summary,
+    read_table,
+    simulation_bounds,
+)
 from dronefab.report.figures import (
     DELIVERED_COLOUR,
     DEMAND_COLOUR,
@@ -53,6 +61,7 @@ MAX_PANELS = 12
 """Fan charts shown: the (customer, product) pairs with the most planned units."""
 MAX_NODES = 25
 """Sites and suppliers shown in the tornado: those that cost the most units."""
+SIMULATE_COMMAND = "dronefab simulate"
 NOT_MEASURED = (
     "<p>Not measured: this simulation was run with <code>--attribution-runs 0</code>.</p>"
 )
@@ -72,12 +81,15 @@ class SimulationFolder:
 
 
 def read_simulation(folder: str | os.PathLike[str]) -> SimulationFolder:
-    """Read a folder written by ``dronefab simulate``.
+    """Read a folder written by ``dronefab simulate``, every file checked
+    (:data:`dronefab.readback.SIMULATION_TABLES`, :class:`~dronefab.readback.SimulationSummary`).
 
     Raises
     ------
     UsageError
         If ``summary.json`` or one of runs.csv, sites.csv and periods.csv is missing.
+    dronefab.errors.FolderError
+        If a file was damaged or edited: every problem, naming the file, line and column.
     """
     path = Path(folder)
     missing = [
@@ -88,20 +100,23 @@ def read_simulation(folder: str | os.PathLike[str]) -> SimulationFolder:
     if missing:
         message = f"{folder} is not a simulation folder: {', '.join(missing)} missing"
         raise UsageError(message)
-    text = {"customer": str, "item": str, "site": str, "node": str}
+    summary = read_summary(path / "summary.json", SimulationSummary, SIMULATE_COMMAND)
+    bounds = simulation_bounds(summary)
 
-    def optional(name: str) -> pd.DataFrame | None:
+    def table(name: str) -> pd.DataFrame:
         file = path / f"{name}.csv"
-        return read_frame(file, dtype=text) if file.is_file() else None
+        return read_table(file, SIMULATION_TABLES[name], bounds, SIMULATE_COMMAND)
 
+    runs = table("runs")
+    check_runs(runs, summary, path / "runs.csv", SIMULATE_COMMAND)
     return SimulationFolder(
         folder=path,
-        summary=read_json(path / "summary.json", "dronefab simulate"),
-        runs=read_frame(path / "runs.csv", dtype=text),
-        sites=read_frame(path / "sites.csv", dtype=text),
-        periods=read_frame(path / "periods.csv", dtype=text),
-        recovery=optional("recovery"),
-        attribution=optional("attribution"),
+        summary=summary,
+        runs=runs,
+        sites=table("sites"),
+        periods=table("periods"),
+        recovery=table("recovery") if (path / "recovery.csv").is_file() else None,
+        attribution=table("attribution") if (path / "attribution.csv").is_file() else None,
     )
 
 

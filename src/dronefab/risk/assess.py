@@ -31,10 +31,11 @@ import numpy as np
 import pandas as pd
 
 from dronefab.errors import UsageError
-from dronefab.files import read_frame, read_json, write_frame, write_text
+from dronefab.files import write_frame, write_text
 from dronefab.folders import atomic_folder
 from dronefab.model.scenario import Scenario
 from dronefab.planning.lp import Float
+from dronefab.readback import RISK_TABLE, RiskSummary, read_summary, read_table
 from dronefab.risk.fluid import FluidModel
 from dronefab.risk.nodes import network_nodes, recovery_days
 from dronefab.risk.rates import StagedNetwork
@@ -43,6 +44,7 @@ from dronefab.risk.survive import sustainable_shortfall, time_to_survive
 
 COLUMNS = ("node", "kind", "tts_days", "ttr_days", "lost_units", "impact", "rei")
 """Columns of ``risk.csv``, in order."""
+RISK_COMMAND = "dronefab risk"
 
 DECIMALS = 6
 """Decimals kept of days, units and impact: below them lies solver round-off, which would
@@ -246,33 +248,25 @@ def write_risk(assessment: RiskAssessment, folder: str | os.PathLike[str]) -> Pa
 
 
 def read_risk(folder: str | os.PathLike[str]) -> RiskAssessment:
-    """Read a folder written by :func:`write_risk` (``summary.json`` may be missing).
+    """Read a folder written by :func:`write_risk` (``summary.json`` may be missing), every file
+    checked (:data:`dronefab.readback.RISK_TABLE`, :class:`~dronefab.readback.RiskSummary`).
 
     Raises
     ------
     dronefab.errors.UsageError
-        If ``risk.csv`` is missing or lacks a column.
+        If ``risk.csv`` is missing.
+    dronefab.errors.FolderError
+        If a file was damaged or edited: every problem, naming the file, line and column.
     """
     source = Path(folder)
     file = source / "risk.csv"
     if not file.is_file():
         message = f"{source} has no risk.csv; run 'dronefab risk SCENARIO --out {source}' first"
         raise UsageError(message)
-    try:
-        table = read_frame(file, dtype={"node": str, "kind": str})
-    except (pd.errors.EmptyDataError, pd.errors.ParserError) as exc:
-        message = f"{file} is not a risk table: {exc}"
-        raise UsageError(message) from None
-    missing = [column for column in COLUMNS if column not in table.columns]
-    if missing:
-        message = f"{file} lacks the column(s) {', '.join(missing)}; expected {', '.join(COLUMNS)}"
-        raise UsageError(message)
-    numbers = list(COLUMNS[2:])
-    try:
-        table[numbers] = table[numbers].astype(float)
-    except ValueError as exc:
-        message = f"{file} has a value that is not a number: {exc}"
-        raise UsageError(message) from None
+    table = read_table(file, RISK_TABLE, command=RISK_COMMAND)
+    table[list(COLUMNS[2:])] = table[list(COLUMNS[2:])].astype(float)
     summary_file = source / "summary.json"
-    summary = read_json(summary_file, "dronefab risk") if summary_file.is_file() else {}
+    summary = (
+        read_summary(summary_file, RiskSummary, RISK_COMMAND) if summary_file.is_file() else {}
+    )
     return RiskAssessment(table, summary)

@@ -54,13 +54,14 @@ import pandas as pd
 from scipy import special
 
 from dronefab.errors import UsageError
-from dronefab.files import read_frame, read_json, write_frame, write_text
+from dronefab.files import write_frame, write_text
 from dronefab.folders import atomic_folder
 from dronefab.model import timeline
 from dronefab.model.scenario import Scenario
 from dronefab.model.schema import Site
 from dronefab.model.timeline import FloatArray
 from dronefab.planning.plan import Plan, chokepoint_items
+from dronefab.readback import BUFFERS_TABLE, BuffersSummary, read_summary, read_table
 from dronefab.risk.options import DEFAULT_LONG_LEAD_DAYS, DEFAULT_PROBABILITY
 from dronefab.simulation.disruptions import lognormal_params
 
@@ -76,6 +77,7 @@ COLUMNS = (
 )
 """Columns of buffers.csv, in order."""
 
+BUFFERS_COMMAND = "dronefab buffers"
 DISRUPTION = "disruption profile"
 LONG_LEAD = "long lead time"
 ROUNDING = 1e-6
@@ -600,18 +602,21 @@ def write_buffers(
 
 
 def read_buffers(folder: str | os.PathLike[str]) -> tuple[dict[str, Any], pd.DataFrame]:
-    """buffers.json and buffers.csv of a folder written by :func:`write_buffers`.
+    """buffers.json and buffers.csv of a folder written by :func:`write_buffers`, both checked
+    (:data:`dronefab.readback.BUFFERS_TABLE`, :class:`~dronefab.readback.BuffersSummary`).
 
     Raises
     ------
     UsageError
         If the folder lacks either file.
+    dronefab.errors.FolderError
+        If a file was damaged or edited: every problem, naming the file, line and column.
     """
     source = Path(folder)
     for name in ("buffers.json", "buffers.csv"):
         if not (source / name).is_file():
             message = f"{source} has no {name}; run 'dronefab buffers' first"
             raise UsageError(message)
-    summary = read_json(source / "buffers.json", "dronefab buffers")
-    table = read_frame(source / "buffers.csv", dtype={"item": str, "supplier": str, "site": str})
+    summary = read_summary(source / "buffers.json", BuffersSummary, BUFFERS_COMMAND)
+    table = read_table(source / "buffers.csv", BUFFERS_TABLE, command=BUFFERS_COMMAND)
     return summary, table

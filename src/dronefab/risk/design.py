@@ -36,10 +36,11 @@ import numpy as np
 import pandas as pd
 
 from dronefab.errors import UsageError
-from dronefab.files import ID_COLUMNS, read_frame, read_json, write_frame, write_text
+from dronefab.files import write_frame, write_text
 from dronefab.folders import atomic_folder
 from dronefab.model.scenario import Scenario
 from dronefab.planning.lp import Float
+from dronefab.readback import DESIGN_TABLES, DesignSummary, read_summary, read_table
 from dronefab.risk.design_model import (
     DesignModel,
     StrikeScenarios,
@@ -65,6 +66,7 @@ EXTENSIVE_LIMIT = 100_000
 this; beyond it HiGHS's MIP grows slow and memory-hungry, and Benders is faster."""
 DEFAULT_TIME_LIMIT = 300.0
 TABLES = ("sites", "curve", "scenarios")
+DESIGN_COMMAND = "dronefab design"
 
 
 @dataclass(frozen=True)
@@ -297,26 +299,31 @@ def _spread(values: Float, counts: np.ndarray) -> dict[str, float]:
 
 
 def read_design(folder: str | os.PathLike[str]) -> tuple[dict[str, Any], dict[str, pd.DataFrame]]:
-    """Read a folder written by :meth:`Design.write`: ``design.json`` and the tables.
+    """Read a folder written by :meth:`Design.write`: ``design.json`` and the tables, every
+    file checked (:data:`dronefab.readback.DESIGN_TABLES`, :class:`~dronefab.readback.DesignSummary`).
 
     Raises
     ------
     UsageError
         If the folder is not a complete design folder.
+    dronefab.errors.FolderError
+        If a file was damaged or edited: every problem, naming the file, line and column.
     """
     source = Path(folder)
     summary_file = source / "design.json"
     if not summary_file.is_file():
         message = f"{source} is not a design folder (no design.json); run 'dronefab design' first"
         raise UsageError(message)
-    frames = {}
     for name in TABLES:
-        file = source / f"{name}.csv"
-        if not file.is_file():
+        if not (source / f"{name}.csv").is_file():
             message = f"{source} is missing {name}.csv; run 'dronefab design' again"
             raise UsageError(message)
-        frames[name] = read_frame(file, dtype=ID_COLUMNS)
-    return read_json(summary_file, "dronefab design"), frames
+    summary = read_summary(summary_file, DesignSummary, DESIGN_COMMAND)
+    frames = {
+        name: read_table(source / f"{name}.csv", DESIGN_TABLES[name], command=DESIGN_COMMAND)
+        for name in TABLES
+    }
+    return summary, frames
 
 
 def _curve_limits(

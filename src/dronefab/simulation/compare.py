@@ -26,15 +26,24 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from dronefab import readback
 from dronefab.errors import Problem, ScenarioError, UsageError
-from dronefab.files import read_frame, read_json, write_frame, write_text
+from dronefab.files import write_frame, write_text
 from dronefab.folders import atomic_folder
 from dronefab.model.loader import validate_scenario
 from dronefab.model.scenario import Scenario
 from dronefab.planning.plan import PlanOptions, plan
+from dronefab.readback import (
+    SIMULATION_TABLES,
+    SimulationSummary,
+    check_runs,
+    read_table,
+    simulation_bounds,
+)
 from dronefab.simulation.attribution import mean_interval
 from dronefab.simulation.output import StressTest, run_stress_test, spread
 
+SIMULATE_COMMAND = "dronefab simulate"
 COLUMNS = (
     "variant",
     "customer",
@@ -212,21 +221,34 @@ def _same_nodes(scenario: Scenario, first: Scenario) -> bool:
 
 def per_run(folder: Path) -> pd.DataFrame:
     """A simulation folder's delivered and on-time units per run and customer
-    (``run``, ``customer``, ``delivered``, ``on_time``)."""
-    runs = read_frame(folder / "runs.csv", dtype={"customer": str, "item": str})
+    (``run``, ``customer``, ``delivered``, ``on_time``), its runs.csv checked.
+
+    Raises
+    ------
+    dronefab.errors.FolderError
+        If runs.csv or summary.json was damaged or edited.
+    """
+    summary = read_summary(folder)
+    file = folder / "runs.csv"
+    if not file.is_file():
+        message = f"{folder} is not a simulation folder (no runs.csv)"
+        raise UsageError(message)
+    columns = SIMULATION_TABLES["runs"]
+    runs = read_table(file, columns, simulation_bounds(summary), SIMULATE_COMMAND)
+    check_runs(runs, summary, file, SIMULATE_COMMAND)
     return runs.groupby(["run", "customer"], as_index=False, sort=False)[
         ["delivered", "on_time"]
     ].sum()
 
 
 def read_summary(folder: Path) -> dict[str, Any]:
-    """A simulation folder's ``summary.json``, or a clear error when it is missing."""
+    """A simulation folder's ``summary.json``, checked
+    (:class:`~dronefab.readback.SimulationSummary`), or a clear error when it is missing."""
     path = folder / "summary.json"
     if not path.is_file():
         message = f"{folder} is not a simulation folder (no summary.json)"
         raise UsageError(message)
-    summary: dict[str, Any] = read_json(path, "dronefab simulate")
-    return summary
+    return readback.read_summary(path, SimulationSummary, SIMULATE_COMMAND)
 
 
 @dataclass(frozen=True, eq=False)
