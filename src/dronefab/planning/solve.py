@@ -19,6 +19,7 @@ import highspy
 import numpy as np
 
 from dronefab.errors import DronefabError
+from dronefab.planning.diagnose import likely_fields
 from dronefab.planning.lp import Float, Int, LinearProgram
 
 
@@ -287,7 +288,7 @@ def solve(
     info = highs.getInfo()
     has_plan = info.primal_solution_status == 2  # kSolutionStatusFeasible
     if status != "Optimal" and not (lp.is_mip and has_plan):
-        message = f"no plan: {failure_reason(status, run_status)}"
+        message = f"no plan: {failure_reason(status, run_status)}{likely_fields(lp, status)}"
         raise PlanningError(message)
     solution = highs.getSolution()
     values = np.asarray(solution.col_value, dtype=np.float64)
