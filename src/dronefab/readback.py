@@ -530,7 +530,7 @@ class SimulationSummary(_Horizon):
 
 
 class RiskSummary(_Summary):
-    """summary.json of a risk folder (which may lack it, but not have it in part)."""
+    """summary.json of a risk folder."""
 
     scenario: str
     ttr: dict[str, dict[str, Any]]

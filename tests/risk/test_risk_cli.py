@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import math
 from pathlib import Path
 
@@ -74,6 +75,8 @@ def test_risk_page_of_a_table_with_no_impact(tmp_path: Path) -> None:
     pd.DataFrame([["a", "site", math.inf, 21.0, 0.0, 0.0, 0.0]], columns=list(COLUMNS)).to_csv(
         folder / "risk.csv", index=False
     )
+    summary = {"scenario": "hand-made", "ttr": {}, "demand": {}}
+    (folder / "summary.json").write_text(json.dumps(summary))
     html = write_risk_report(folder, tmp_path / "page.html").read_text(encoding="utf-8")
     assert "No outage loses a unit" in html
     assert "∞" in html

@@ -248,13 +248,14 @@ def write_risk(assessment: RiskAssessment, folder: str | os.PathLike[str]) -> Pa
 
 
 def read_risk(folder: str | os.PathLike[str]) -> RiskAssessment:
-    """Read a folder written by :func:`write_risk` (``summary.json`` may be missing), every file
+    """Read a folder written by :func:`write_risk`, every file
     checked (:data:`dronefab.readback.RISK_TABLE`, :class:`~dronefab.readback.RiskSummary`).
 
     Raises
     ------
     dronefab.errors.UsageError
-        If ``risk.csv`` is missing.
+        If ``risk.csv`` or ``summary.json`` is missing (the folder is written whole: a missing
+        file means it was edited).
     dronefab.errors.FolderError
         If a file was damaged or edited: every problem, naming the file, line and column.
     """
@@ -266,7 +267,11 @@ def read_risk(folder: str | os.PathLike[str]) -> RiskAssessment:
     table = read_table(file, RISK_TABLE, command=RISK_COMMAND)
     table[list(COLUMNS[2:])] = table[list(COLUMNS[2:])].astype(float)
     summary_file = source / "summary.json"
-    summary = (
-        read_summary(summary_file, RiskSummary, RISK_COMMAND) if summary_file.is_file() else {}
-    )
+    if not summary_file.is_file():
+        message = (
+            f"{source} has risk.csv but no summary.json; run "
+            f"'dronefab risk SCENARIO --out {source}' again"
+        )
+        raise UsageError(message)
+    summary = read_summary(summary_file, RiskSummary, RISK_COMMAND)
     return RiskAssessment(table, summary)
