@@ -152,6 +152,16 @@ ScenarioArg = Annotated[
     ),
 ]
 
+MaxMemoryOption = Annotated[
+    str | None,
+    typer.Option(
+        "--max-memory",
+        help="Refuse to start work estimated to need more memory than this, e.g. 8GB "
+        "(default: DRONEFAB_MAX_MEMORY, else 8GB).",
+        show_default=False,
+    ),
+]
+
 
 def _version(value: bool) -> None:
     if value:

@@ -9,13 +9,27 @@ from typing import Annotated, Any
 import typer
 from rich.table import Table
 
-from dronefab.cli.app import ScenarioArg, app, out, plan_or_read, stage_display, styled
+from dronefab.cli.app import (
+    MaxMemoryOption,
+    ScenarioArg,
+    app,
+    out,
+    plan_or_read,
+    stage_display,
+    styled,
+)
 from dronefab.model.loader import load_scenario
 from dronefab.risk.options import (
     DEFAULT_CHECK_RUNS,
     DEFAULT_LONG_LEAD_DAYS,
     DEFAULT_PROBABILITY,
     Method,
+)
+from dronefab.sizing import (
+    check,
+    memory_limit,
+    scenario_design_estimate,
+    scenario_simulate_estimate,
 )
 
 
@@ -53,13 +67,17 @@ def buffers_command(
     ] = DEFAULT_CHECK_RUNS,
     seed: Annotated[int | None, typer.Option(help="Seed (default: risks.seed, else 0).")] = None,
     chunk: Annotated[int, typer.Option(min=1, help="Runs simulated together (memory).")] = 256,
+    max_memory: MaxMemoryOption = None,
 ) -> None:
     """How much of each chokepoint part to hold per site to ride out supplier cut-offs."""
     from dronefab.risk.buffers import BufferOptions
     from dronefab.risk.buffers_check import buffer_recommendation
 
     options = BufferOptions(probability, cutoff_days, long_lead_days)
+    limit = memory_limit(max_memory)
     loaded = load_scenario(scenario)
+    what = f"buffers --check-runs {check_runs}"
+    check(scenario_simulate_estimate(loaded, check_runs, None, what), limit)
     seed = seed if seed is not None else (loaded.risks.seed or 0)
     with stage_display() as show:
         protected = plan_or_read(loaded, plan_dir, show)
@@ -228,6 +246,7 @@ def design_command(
         ),
     ] = None,
     no_curve: Annotated[bool, typer.Option("--no-curve", help="Skip the trade-off curve.")] = False,
+    max_memory: MaxMemoryOption = None,
 ) -> None:
     """Choose which candidate sites to open, weighed over sampled strike scenarios."""
     from dronefab.report.design_page import write_curve_html
@@ -244,7 +263,9 @@ def design_command(
         budgets=tuple(budget or ()),
         curve=not no_curve,
     )
+    limit = memory_limit(max_memory)
     loaded = load_scenario(scenario)
+    check(scenario_design_estimate(loaded, scenarios, bucket_days), limit)
     with stage_display() as show:
         result = design(loaded, options, progress=show)
         result.write(out_dir)

@@ -12,7 +12,16 @@ from typing import Annotated
 import typer
 from rich.table import Table
 
-from dronefab.cli.app import EXIT_INVALID, EXIT_OK, ScenarioArg, app, err, out, print_problems
+from dronefab.cli.app import (
+    EXIT_INVALID,
+    EXIT_OK,
+    MaxMemoryOption,
+    ScenarioArg,
+    app,
+    err,
+    out,
+    print_problems,
+)
 from dronefab.errors import UsageError
 from dronefab.files import write_text
 from dronefab.model.loader import Validation, load_scenario, validate_scenario
@@ -168,10 +177,17 @@ def generate(
             min=1, help="Demand rows to generate (default: one per customer, product and period)."
         ),
     ] = None,
+    max_memory: MaxMemoryOption = None,
 ) -> None:
     """Generate a synthetic network of any size (for benchmarks and tests)."""
     from dronefab.model.generate import GeneratorOptions, generate_scenario, write_generated
+    from dronefab.sizing import check, generate_estimate, memory_limit
 
+    sized = f"generate --sites {sites} --periods {periods}"
+    if demand_rows is not None:
+        sized += f" --demand-rows {demand_rows}"
+    estimate = generate_estimate(sites=sites, periods=periods, demand_rows=demand_rows, what=sized)
+    check(estimate, memory_limit(max_memory))
     options = GeneratorOptions(sites=sites, periods=periods, seed=seed, demand_rows=demand_rows)
     path = write_generated(generate_scenario(options), target)
     out.print(f"wrote {path}")

@@ -9,9 +9,11 @@ from typing import TYPE_CHECKING, Annotated, Any
 import typer
 from rich.table import Table
 
-from dronefab.cli.app import app, out, plan_or_read, stage_display
+from dronefab.cli.app import MaxMemoryOption, app, out, plan_or_read, stage_display
 from dronefab.errors import UsageError
 from dronefab.model.loader import load_scenario
+from dronefab.model.scenario import Scenario
+from dronefab.sizing import Estimate, check, memory_limit, scenario_simulate_estimate
 
 if TYPE_CHECKING:
     from dronefab.simulation.output import StressTest
@@ -76,11 +78,13 @@ def simulate_command(
     out_dir: Annotated[Path, typer.Option("--out", help="Folder for the results.")] = Path(
         "simulation"
     ),
+    max_memory: MaxMemoryOption = None,
 ) -> None:
     """Execute a plan under sampled strikes, alerts, supplier outages and lane delays."""
     from dronefab.simulation.backends import backend_session
     from dronefab.simulation.output import ATTRIBUTION_RUNS, StressTest, run_stress_test
 
+    limit = memory_limit(max_memory)  # a bad value is refused before anything loads
     if attribution_runs is None:
         attribution_runs = 0 if compare else ATTRIBUTION_RUNS
     options = StressTest(
@@ -96,13 +100,14 @@ def simulate_command(
         if plan_dir is not None:
             raise UsageError("--plan cannot be used with --compare: every variant is planned")
         with backend_session(backend, workers, address):  # one Ray session for every variant
-            _compare_command(scenarios, options, seed, out_dir)
+            _compare_command(scenarios, options, seed, out_dir, limit)
         return
     if len(scenarios) != 1:
         raise UsageError(
             f"simulate takes one scenario, got {len(scenarios)}; to compare several, add --compare"
         )
     loaded = load_scenario(scenarios[0])
+    check(_estimate(loaded, runs, days, attribution_runs), limit)
     options = dataclasses.replace(
         options, seed=seed if seed is not None else (loaded.risks.seed or 0)
     )
@@ -110,6 +115,12 @@ def simulate_command(
         executed = plan_or_read(loaded, plan_dir, show)
         summary = run_stress_test(loaded, executed, out_dir, options, show, show.count)
     print_simulation_headline(summary, out_dir)
+
+
+def _estimate(loaded: Scenario, runs: int, days: int | None, attribution_runs: int) -> Estimate:
+    """The stress test's size, named by the options that drive it."""
+    what = f"simulate --runs {runs}" + (f" --days {days}" if days is not None else "")
+    return scenario_simulate_estimate(loaded, max(runs, attribution_runs), days, what)
 
 
 @app.command("warmup")
@@ -130,7 +141,7 @@ def warmup_command() -> None:
 
 
 def _compare_command(
-    paths: list[str], options: StressTest, seed: int | None, out_dir: Path
+    paths: list[str], options: StressTest, seed: int | None, out_dir: Path, limit: int
 ) -> None:
     """``simulate --compare``: every variant checked first, then planned and simulated with
     the same options and seed (``--seed``, else the first variant's)."""
@@ -138,6 +149,9 @@ def _compare_command(
     from dronefab.simulation.compare import load_variants, run_comparison
 
     variants = load_variants(paths)
+    runs = options.runs if isinstance(options.runs, int) else len(options.runs)
+    for variant in variants:
+        check(_estimate(variant.scenario, runs, options.days, options.attribution_runs), limit)
     seed = seed if seed is not None else (variants[0].scenario.risks.seed or 0)
     with stage_display() as show:
         summary = run_comparison(variants, out_dir, dataclasses.replace(options, seed=seed), show)
