@@ -112,8 +112,8 @@ class Range:
     def field(self) -> Any:
         """The pydantic constraint of this range."""
         if self.low_open:
-            return Field(gt=self.low, le=self.high, allow_inf_nan=False)
-        return Field(ge=self.low, le=self.high, allow_inf_nan=False)
+            return Field(gt=self.low, le=self.high)
+        return Field(ge=self.low, le=self.high)
 
     def text(self) -> str:
         """The range in words: ``from 0 to 1,000,000,000``, ``above 0 and at most 24``."""
