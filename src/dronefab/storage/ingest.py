@@ -19,7 +19,6 @@ import gc
 import os
 import time
 from collections.abc import Callable, Iterable, Iterator
-from concurrent.futures import Future, ThreadPoolExecutor
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -215,24 +214,20 @@ def _record(connection: Connection, lines: Lines, source: str, by: str | None) -
     refusals = _Refusals(source)
     state = _Batch()
     writes = _Writes(connection, master, source, by)
-    try:
-        for chunk in _chunks(lines(), state, refusals):
-            fresh = _fresh(connection, chunk, state, refusals)
-            known = _known(connection, fresh, state)
-            ready = [line for line in fresh if not _waits(line.event, known)]
-            state.waiting.extend(line for line in fresh if _waits(line.event, known))
-            _check(ready, master, known, refusals)
-            if not refusals.total:
-                writes.submit(ready, known)
-        # Every event the waiting ones name is in the batch or the store now (or nowhere: refused).
-        known = _known(connection, state.waiting, state)
-        state.waiting.sort(key=lambda line: line.number)
-        _check(state.waiting, master, known, refusals)
+    for chunk in _chunks(lines(), state, refusals):
+        fresh = _fresh(connection, chunk, state, refusals)
+        known = _known(connection, fresh, state)
+        ready = [line for line in fresh if not _waits(line.event, known)]
+        state.waiting.extend(line for line in fresh if _waits(line.event, known))
+        _check(ready, master, known, refusals)
         if not refusals.total:
-            writes.submit(state.waiting, known)
-        writes.finish()
-    finally:
-        writes.close()
+            writes.submit(ready, known)
+    # Every event the waiting ones name is in the batch or the store now (or nowhere: refused).
+    known = _known(connection, state.waiting, state)
+    state.waiting.sort(key=lambda line: line.number)
+    _check(state.waiting, master, known, refusals)
+    if not refusals.total:
+        writes.submit(state.waiting, known)
     if refusals.total:
         raise RefusedError(source, refusals.problems, refusals.total)
     if writes.batch is not None:
@@ -251,16 +246,16 @@ def _lock(connection: Connection) -> None:
 
 
 class _Writes:
-    """Chunks written by one thread while the caller's reads, checks and derives the next (the
-    database releases the GIL while it works); the batch's row opened at the first write."""
+    """The batch's chunks, written as they are ready; the batch's row opened at the first write.
+
+    Writes run on the caller's thread: a connection carries one command at a time (psycopg
+    refuses a second), and the reads that check the next chunk share this transaction."""
 
     def __init__(self, connection: Connection, master: Master, source: str, by: str | None):
         self.connection, self.master, self.source, self.by = connection, master, source, by
         self.batch: int | None = None
         self.recorded = 0
         self.seq = next_number(connection, schema.events.c.seq)
-        self.pool = ThreadPoolExecutor(max_workers=1, thread_name_prefix="dronefab-write")
-        self.pending: Future[None] | None = None
 
     def submit(self, lines: list[Line], known: Known) -> None:
         if not lines:
@@ -270,16 +265,7 @@ class _Writes:
         chunk = prepare_chunk(lines, self.batch, self.seq, self.master, known)
         self.seq += len(lines)
         self.recorded += len(lines)
-        self.finish()  # one chunk ahead at most: raises what the writer raised
-        self.pending = self.pool.submit(write_chunk, self.connection, chunk)
-
-    def finish(self) -> None:
-        if self.pending is not None:
-            pending, self.pending = self.pending, None
-            pending.result()
-
-    def close(self) -> None:
-        self.pool.shutdown(wait=True)
+        write_chunk(self.connection, chunk)
 
 
 # -- reading: one pass, a chunk at a time -----------------------------------------------------
