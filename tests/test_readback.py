@@ -14,6 +14,7 @@ import shutil
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import pytest
 from typer.testing import CliRunner
@@ -51,6 +52,10 @@ KINDS = {
     "design": Kind(
         ("design", "--scenarios", "3", "--no-curve"),
         "sites.csv", "fixed_cost", "availability_mean", "7", "design.json", "objective",
+    ),
+    "compare": Kind(
+        ("simulate", str(MINIMAL), "--compare", "--runs", "3"),
+        "compare.csv", "delivered_mean", "on_time_fill_rate_p50", "7", "compare.json", "runs",
     ),
 }  # fmt: skip
 
@@ -227,6 +232,37 @@ def test_an_unedited_folder_of_each_kind_is_read(written: dict[str, Path], tmp_p
         assert code == 0, output
     code, output, _ = run("explain", str(written["plan"]))
     assert code == 0, output
+
+
+def _renamed(variant: str) -> Callable[[dict[str, Any], str], object]:
+    def change(data: dict[str, Any], key: str) -> object:
+        data["variants"][1]["name"] = variant
+        return data
+
+    return change
+
+
+@pytest.mark.parametrize(
+    ("variant", "said"),
+    [
+        ("../plan", "variants.1.name: must be a folder name"),  # outside the comparison's
+        ("/etc", "variants.1.name: must be a folder name"),
+        ("candidate", "names the variant(s) candidate more than once"),
+        ("elsewhere", "holds the variants candidate, minimal, compare.json candidate, elsewhere"),
+    ],
+)
+def test_a_comparison_names_only_its_own_variant_folders(
+    variant: str, said: str, written: dict[str, Path], tmp_path: Path
+) -> None:
+    folder = tmp_path / "compare"
+    shutil.copytree(written["compare"], folder)
+    (folder / "elsewhere").mkdir()
+    shutil.copy(folder / "minimal" / "runs.csv", folder / "elsewhere" / "runs.csv")
+    _edit_summary(_renamed(variant))(folder, KINDS["compare"])
+    code, output, exception = run("report", str(folder), "--out", str(tmp_path / "page.html"))
+    assert code == 1 and isinstance(exception, SystemExit), output
+    assert said in " ".join(output.split()), output
+    assert not (tmp_path / "page.html").exists()
 
 
 def test_every_problem_of_a_table_is_listed_with_its_line_and_column(

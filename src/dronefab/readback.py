@@ -18,6 +18,7 @@ import csv
 import io
 import math
 import os
+import re
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date
@@ -26,13 +27,13 @@ from typing import Annotated, Any, Literal
 
 import numpy as np
 import pandas as pd
-from pydantic import BaseModel, ConfigDict, Field, ValidationError
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field, ValidationError
 
 from dronefab.errors import FolderError, Location, Problem
 from dronefab.files import read_json, restore_cell
 from dronefab.model.messages import describe_value, phrase_errors
 
-Kind = Literal["text", "whole", "number", "flag"]
+Kind = Literal["text", "whole", "number", "flag", "date"]
 Bound = float | str | None
 """A range end: a number, the name of a figure of the folder's summary (``"periods"``,
 ``"runs"`` ...: see :func:`plan_bounds`), or None for no bound."""
@@ -51,14 +52,16 @@ class Column:
     name
         The column's header.
     kind
-        ``text``, ``whole`` (an integer), ``number`` (finite unless ``infinite``) or ``flag``
-        (True/False).
+        ``text``, ``whole`` (an integer), ``number`` (finite unless ``infinite``), ``flag``
+        (True/False) or ``date`` (``2027-01-04``, kept as text).
     low, high
         The range, inclusive (see :data:`Bound`).
     blank
         Whether a cell may be empty (a figure not measured).
     infinite
         Whether ``inf`` is a value (time to survive a loss that never bites).
+    choices
+        The only texts a ``text`` column may hold (empty: any).
     """
 
     name: str
@@ -67,11 +70,13 @@ class Column:
     high: Bound = None
     blank: bool = False
     infinite: bool = False
+    choices: tuple[str, ...] = ()
 
 
-def text(name: str, blank: bool = False) -> Column:
-    """A text column (ids, reasons); ``blank`` when it may be empty."""
-    return Column(name, "text", blank=blank)
+def text(name: str, blank: bool = False, choices: tuple[str, ...] = ()) -> Column:
+    """A text column (ids, reasons); ``blank`` when it may be empty, ``choices`` when only
+    those texts are values."""
+    return Column(name, "text", blank=blank, choices=choices)
 
 
 def whole(name: str, low: Bound = 0, high: Bound = None) -> Column:
@@ -253,6 +258,31 @@ DESIGN_TABLES: dict[str, tuple[Column, ...]] = {
 }
 """The tables of a design folder (``dronefab design``)."""
 
+COMPARE_TABLE = (
+    text("variant"),
+    text("customer"),
+    number("demand", 0),
+    number("planned", 0),
+    number("plan_on_time_fill_rate", 0, 1.000001, blank=True),
+    *(number(f"delivered_{stat}", 0) for stat in STATS),
+    *(number(f"on_time_fill_rate_{stat}", 0, 1.000001) for stat in STATS),
+    # blank: no difference to take (one run, or a customer the first variant lacks)
+    *numbers("delivered_vs_first_mean", "delivered_vs_first_ci_low", blank=True),
+    number("delivered_vs_first_ci_high", blank=True),
+)
+"""compare.csv (``dronefab simulate --compare``)."""
+
+ACTUALS_TABLE = (
+    text("kind", choices=("production", "delivery")),
+    text("site"),
+    text("item"),
+    whole("period", 1),
+    Column("start", "date"),
+    number("planned", 0),
+    number("actual", 0),
+)
+"""actuals.csv (plan against actual, written from the store)."""
+
 
 def read_table(
     source: str | os.PathLike[str],
@@ -396,8 +426,16 @@ def _convert(
     if not column.blank:
         report(empty, "must not be empty")
     if column.kind == "text":
+        if column.choices:
+            report(
+                ~empty & ~cells.isin(column.choices), f"must be one of {', '.join(column.choices)}"
+            )
         # empty as NaN, as pandas reads it
         return (cells.where(~empty) if column.blank else cells), problems
+    if column.kind == "date":
+        dates = pd.to_datetime(stripped.where(~empty), format="%Y-%m-%d", errors="coerce")
+        report(~empty & dates.isna(), "must be a date such as 2027-01-04")
+        return cells, problems
     if column.kind == "flag":
         lowered = stripped.str.lower()
         report(~empty & ~lowered.isin(["true", "false"]), "must be True or False")
@@ -581,6 +619,71 @@ class DesignSummary(_Horizon):
     seed: int
     on_time_fill_rate: dict[str, Share | None]
     model: dict[str, Any]
+
+
+FOLDER_NAME = re.compile(r"[A-Za-z0-9_][A-Za-z0-9._-]{0,254}")
+
+
+def _plain_folder_name(name: str) -> str:
+    """``name`` when it is one folder inside another (no separator, no leading dot)."""
+    if not FOLDER_NAME.fullmatch(name):
+        raise ValueError(
+            f"must be a folder name of letters, digits, '.', '_' and '-' that does not start "
+            f"with '.' (a folder inside this one), got {describe_value(name)}"
+        )
+    return name
+
+
+FolderName = Annotated[str, AfterValidator(_plain_folder_name)]
+"""A variant's folder inside the comparison's: a plain name, as
+:func:`dronefab.simulation.compare.variant_names` makes it."""
+
+
+class Paired(BaseModel):
+    """A variant's delivered units minus the first's, over the same runs: NaN when there is no
+    interval (a single run)."""
+
+    model_config = ConfigDict(strict=True, allow_inf_nan=True, extra="allow")
+
+    mean: float
+    ci_low: float
+    ci_high: float
+
+
+class CompareTotal(_Summary):
+    """A variant's figures for all customers together."""
+
+    demand: float = Field(ge=0)
+    planned: float = Field(ge=0)
+    delivered: Spread
+    on_time_fill_rate: Spread
+    delivered_vs_first: Paired
+
+
+class CompareVariant(_Summary):
+    """One network variant of a comparison."""
+
+    name: FolderName
+    scenario: str
+    same_sites_and_suppliers_as_first: bool
+    total: CompareTotal
+
+
+class CompareSummary(_Summary):
+    """compare.json of a comparison folder."""
+
+    seed: int
+    runs: int = Field(ge=1)
+    variants: list[CompareVariant] = Field(min_length=1)
+
+
+class ActualsSummary(_Summary):
+    """actuals.json of a plan-against-actual folder."""
+
+    release: int = Field(ge=1)
+    starts: DateText
+    period_days: int = Field(ge=1)
+    latest_event: Annotated[str, Field(pattern=r"^\d{4}-\d{2}-\d{2}")] | None
 
 
 def read_summary(

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from pathlib import Path
 
 import pandas as pd
@@ -59,3 +60,53 @@ def test_the_page_draws_the_recorded_weeks(released: Store, tmp_path: Path) -> N
     assert "Plan against actual" in html
     assert "figure-production" in html and "figure-delivery" in html
     assert "<script src=" not in html  # plotly is inline: the page works offline
+
+
+def _set(column: str, value: str) -> Callable[[Path], Path]:
+    def edit(folder: Path) -> Path:
+        file = folder / "actuals.csv"
+        frame = pd.read_csv(file, dtype=str, keep_default_na=False)
+        frame.loc[0, column] = value
+        frame.to_csv(file, index=False)
+        return file
+
+    return edit
+
+
+def _summary(text: str) -> Callable[[Path], Path]:
+    def edit(folder: Path) -> Path:
+        file = folder / "actuals.json"
+        file.write_text(text, encoding="utf-8")
+        return file
+
+    return edit
+
+
+EDITS = {
+    "a kind that is not one": (_set("kind", "sabotage"), "kind: must be one of production"),
+    "a date that is not one": (_set("start", "next week"), "start: must be a date"),
+    "a negative quantity": (_set("actual", "-4"), "actual: must be at least 0"),
+    "a period of zero": (_set("period", "0"), "period: must be at least 1"),
+    "summary empty mapping": (_summary("{}"), "release: is required"),
+    "summary a list": (_summary("[1]"), "must be a JSON object"),
+    "latest event not a time": (
+        _summary('{"release": 1, "starts": "2027-01-04", "period_days": 7, "latest_event": "x"}'),
+        "latest_event:",
+    ),
+}
+
+
+@pytest.mark.parametrize("edit", EDITS, ids=list(EDITS))
+def test_an_edited_actuals_folder_is_refused_naming_the_file(
+    edit: str, released: Store, tmp_path: Path
+) -> None:
+    with released.reading() as connection:
+        folder = write_actuals(connection, tmp_path / "actuals")
+    change, said = EDITS[edit]
+    file = change(folder)
+    page = tmp_path / "page.html"
+    result = CliRunner().invoke(app, ["report", str(folder), "--out", str(page)])
+    output = " ".join(result.output.split())
+    assert result.exit_code == 1 and isinstance(result.exception, SystemExit), result.output
+    assert f"{file}" in output and said in output, result.output
+    assert not page.exists()

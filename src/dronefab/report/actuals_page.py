@@ -8,7 +8,6 @@ one panel per site (planned as bars, actual as a line), and every row.
 
 from __future__ import annotations
 
-import json
 import os
 from pathlib import Path
 from typing import Any
@@ -18,11 +17,13 @@ import plotly.graph_objects as go
 from plotly.subplots import make_subplots
 
 from dronefab.errors import UsageError
-from dronefab.files import read_frame, write_text
+from dronefab.files import write_text
+from dronefab.readback import ACTUALS_TABLE, ActualsSummary, read_summary, read_table
 from dronefab.report.figures import style_figure
 from dronefab.report.html import card, escape, page, percent, section, table, units
 from dronefab.report.sections import figure_html
 
+COMMAND = "dronefab demo (the store's plan against actual)"
 SECTIONS = (
     ("headline", "Headline"),
     ("production", "Production per site and week"),
@@ -38,14 +39,16 @@ def write_actuals_report(folder: str | os.PathLike[str], out_html: str | os.Path
     ------
     dronefab.errors.UsageError
         If either file is missing.
+    dronefab.errors.FolderError
+        If either was edited or damaged (every problem, each with its line and column or key).
     """
     source = Path(folder)
     for name in ("actuals.csv", "actuals.json"):
         if not (source / name).is_file():
             message = f"{source} has no {name}: it is written from the store with the demo"
             raise UsageError(message)
-    frame = read_frame(source / "actuals.csv", dtype={"site": str, "item": str})
-    info = json.loads((source / "actuals.json").read_text(encoding="utf-8"))
+    info = read_summary(source / "actuals.json", ActualsSummary, COMMAND)
+    frame = read_table(source / "actuals.csv", ACTUALS_TABLE, command=COMMAND)
     target = Path(out_html)
     write_text(target, render_actuals_report(frame, info))
     return target

@@ -20,8 +20,9 @@ import pandas as pd
 import plotly.graph_objects as go
 from plotly.subplots import make_subplots
 
-from dronefab.errors import UsageError
-from dronefab.files import read_frame, read_json, write_text
+from dronefab.errors import FolderError, Location, Problem, UsageError
+from dronefab.files import write_text
+from dronefab.readback import COMPARE_TABLE, CompareSummary, read_summary, read_table
 from dronefab.report.figures import SITE_COLOURS, style_figure
 from dronefab.report.html import page, percent, section, table, units
 from dronefab.report.sections import figure_html
@@ -36,6 +37,7 @@ SECTIONS = (
     ("fill-rate", "On-time fill rate"),
 )
 ALL = "all customers"
+COMMAND = "dronefab simulate --compare"
 
 
 def write_compare_report(
@@ -59,6 +61,8 @@ def write_compare_report(
     ------
     dronefab.errors.UsageError
         If the folder lacks compare.json, compare.csv or a variant's runs.
+    dronefab.errors.FolderError
+        If compare.json or compare.csv was edited or damaged, or they name different variants.
     """
     target = Path(out_html)
     write_text(target, render_compare_report(compare_dir))
@@ -72,14 +76,15 @@ def render_compare_report(compare_dir: str | os.PathLike[str]) -> str:
     if missing:
         message = f"{compare_dir} is not a comparison folder: {', '.join(missing)} missing"
         raise UsageError(message)
-    summary: dict[str, Any] = read_json(folder / "compare.json", "dronefab simulate --compare")
+    summary = read_summary(folder / "compare.json", CompareSummary, COMMAND)
     names = [v["name"] for v in summary["variants"]]
+    table_frame = read_table(folder / "compare.csv", COMPARE_TABLE, command=COMMAND)
+    _check_variants(folder, names, table_frame)
     for name in names:
         if not (folder / name / "runs.csv").is_file():
             message = f"{folder / name} has no runs.csv: simulate the comparison again"
             raise UsageError(message)
     runs = per_variant_runs(folder, names)
-    table_frame = read_frame(folder / "compare.csv", dtype={"variant": str, "customer": str})
     subtitle = (
         f"{len(names)} network variants · {summary['runs']:,} runs each, seed {summary['seed']}, "
         "the same run indices in every variant"
@@ -96,6 +101,30 @@ def render_compare_report(compare_dir: str | os.PathLike[str]) -> str:
         footer="Written by dronefab from compare.json, compare.csv and each variant's folder; "
         "hover a chart for exact values.",
     )
+
+
+def _check_variants(folder: Path, names: list[str], frame: pd.DataFrame) -> None:
+    """compare.json names each variant once, and compare.csv holds the same variants.
+
+    Raises
+    ------
+    dronefab.errors.FolderError
+        If a name repeats or the two files disagree.
+    """
+    problems = []
+    repeated = sorted({name for name in names if names.count(name) > 1})
+    if repeated:
+        message = f"names the variant(s) {', '.join(repeated)} more than once"
+        problems.append(Problem(Location(str(folder / "compare.json")), "variants", message))
+    in_table = list(dict.fromkeys(frame["variant"]))
+    if set(in_table) != set(names):
+        message = (
+            f"holds the variants {', '.join(in_table) or 'none'}, compare.json "
+            f"{', '.join(names)}: one of the two was edited or comes from another comparison"
+        )
+        problems.append(Problem(Location(str(folder / "compare.csv")), "variant", message))
+    if problems:
+        raise FolderError(problems, COMMAND)
 
 
 def per_variant_runs(folder: Path, names: list[str]) -> pd.DataFrame:
