@@ -116,3 +116,20 @@ def test_an_escape_in_a_csv_id_or_an_unknown_key_is_shown_escaped(tmp_path: Path
     ), found
     assert any("unknown key 'c\\x1bost'" in line for line in found), found
     assert all("\x1b" not in line for line in found)
+
+
+def test_an_id_longer_than_the_record_stores_is_refused(tmp_path: Path) -> None:
+    """The record keeps ids of up to 100 characters (EXECUTION.md): a longer one is refused at
+    the door, naming the field, not by the database on the first release."""
+    data = minimal()
+    long = "q" * 101
+    data["items"][0]["id"] = long
+    data["bom"] = [
+        {**row, "parent": long} if row["parent"] == "quad" else row for row in data["bom"]
+    ]
+    found = lines(write(data, tmp_path))
+    assert any(
+        line.endswith("items[0].id: must be at most 100 characters long, got 101") for line in found
+    ), found
+    data["items"][0]["id"] = "q" * 100
+    assert not any("items[0].id" in line for line in lines(write(data, tmp_path)))

@@ -296,6 +296,9 @@ def error_message(error: ErrorDetails, model: type[BaseModel]) -> str:
         return f"must be text, got {got}"
     if kind == "string_too_short":
         return "must not be empty"
+    if kind == "string_too_long":
+        length = len(str(error.get("input", "")))
+        return f"must be at most {ctx.get('max_length')} characters long, got {length:,}"
     if kind == "list_type":
         return f"must be a list, got {got}"
     if kind in {"dict_type", "model_type", "model_attributes_type"}:

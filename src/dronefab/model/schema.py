@@ -81,10 +81,16 @@ def _printable(*, formatting: bool) -> Any:
     return AfterValidator(check)
 
 
+MAX_ID_LENGTH = 100
+"""The longest id: the record stores ids of up to 100 characters (EXECUTION.md)."""
+
 Id = Annotated[
-    str, StringConstraints(strip_whitespace=True, min_length=1), _printable(formatting=True)
+    str,
+    StringConstraints(strip_whitespace=True, min_length=1, max_length=MAX_ID_LENGTH),
+    _printable(formatting=True),
 ]
-"""An id: not empty, no control, bidirectional or other invisible formatting characters."""
+"""An id: 1 to 100 characters, no control, bidirectional or other invisible formatting
+characters."""
 
 Name = Annotated[str, _printable(formatting=False)]
 """Display text: no control or bidirectional characters (a script's joiners are allowed)."""
