@@ -2,17 +2,24 @@
 
 from __future__ import annotations
 
+import json
 import os
 import stat
 from pathlib import Path
 
 import pandas as pd
 import pytest
+import yaml
+from hypothesis import given
+from hypothesis import strategies as st
+from typer.testing import CliRunner
 
+from dronefab.cli.main import app
 from dronefab.errors import FolderError, UsageError
 from dronefab.files import (
     atomic_path,
     inert_cell,
+    json_text,
     read_frame,
     read_json,
     restore_cell,
@@ -103,3 +110,33 @@ def test_a_scenario_table_written_and_read_back_keeps_its_text(tmp_path: Path) -
     assert table.problems == []
     assert [row["id"] for row in table.rows] == LEADING
     assert table.rows[1]["quantity"] == "-1"
+
+
+def _containers(children: st.SearchStrategy[object]) -> st.SearchStrategy[object]:
+    return st.lists(children) | st.dictionaries(st.text(), children)
+
+
+@given(st.recursive(st.text() | st.floats(allow_nan=False) | st.integers(), _containers))
+def test_json_written_has_no_tag_characters_and_reads_back_equal(data: object) -> None:
+    text = json_text(data)
+    assert not set("<>&") & set(text)
+    assert json.loads(text) == data
+
+
+def test_a_plan_whose_customer_id_is_a_tag_writes_it_inert(tmp_path: Path) -> None:
+    """A tag typed as an id stays data in summary.json (fuzz case 389 of seed 19)."""
+    tag = "<img src=x onerror=alert(1)>"
+    data = yaml.safe_load(
+        (Path(__file__).parent / "model" / "scenarios" / "minimal.yaml").read_text()
+    )
+    data["customers"][0]["id"] = tag
+    data["lanes"][0]["to"] = tag
+    for row in data["demand"]:
+        row["customer"] = tag
+    scenario = tmp_path / "scenario.yaml"
+    scenario.write_text(yaml.safe_dump(data))
+    result = CliRunner().invoke(app, ["plan", str(scenario), "--out", str(tmp_path / "plan")])
+    assert result.exit_code == 0, result.output
+    written = (tmp_path / "plan" / "summary.json").read_text(encoding="utf-8")
+    assert tag not in written and "<" not in written
+    assert tag in json.loads(written)["units"]

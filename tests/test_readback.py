@@ -180,6 +180,7 @@ EDITS: dict[str, Callable[[Path, Kind], Path]] = {
     "a number left empty": _set_cell("number", ""),
     "nan": _set_cell("number", "nan"),
     "inf": _set_cell("number", "inf"),
+    "a figure of -1e308": _set_cell("number", "-1e308"),
     "digits with an underscore": _set_cell("number", "1_000"),
     "empty table": write_bytes("table", b""),
     "blank table": write_bytes("table", b"  \n\n"),
@@ -280,3 +281,18 @@ def test_every_problem_of_a_table_is_listed_with_its_line_and_column(
     assert code == 1
     assert f"{file}:2 period: must be from 1 to 8, got 0" in said
     assert f"{file}:3 quantity: must be a finite number, got 'many'" in said
+
+
+@pytest.mark.parametrize("kind", KINDS)
+def test_a_folder_whose_summary_was_deleted_is_refused_naming_it(
+    kind: str, written: dict[str, Path], tmp_path: Path
+) -> None:
+    """Fuzz case 303 of seed 19: a design folder without design.json was taken for a plan
+    folder, and the message named summary.json."""
+    folder = tmp_path / kind
+    shutil.copytree(written[kind], folder)
+    (folder / KINDS[kind].summary).unlink()
+    code, output, exception = run("report", str(folder), "--out", str(tmp_path / "page.html"))
+    assert code in (1, 2) and isinstance(exception, SystemExit), output
+    assert KINDS[kind].summary in output and "Traceback" not in output, output
+    assert not (tmp_path / "page.html").exists()

@@ -23,6 +23,8 @@ from test_simulate_cli import MINIMAL, risky_minimal
 TOO_LARGE = [
     ["simulate", str(MINIMAL), "--runs", "1000000000"],
     ["simulate", str(MINIMAL), "--days", "1000000000"],
+    # fuzz cases 440, 710, 818 and 971 of seed 19: the message named --runs
+    ["simulate", str(MINIMAL), "--attribution-runs", "1000000000"],
     ["design", str(MINIMAL), "--scenarios", "1000000"],
     ["buffers", str(MINIMAL), "--check-runs", "1000000000"],
 ]
@@ -37,6 +39,7 @@ def test_a_run_too_large_exits_2_with_the_estimate(args: list[str], tmp_path: Pa
     assert "would need about" in result.output
     assert "the limit is 8 GB" in result.output
     assert "raise --max-memory" in result.output
+    assert args[2] in result.output.split(": lower ", 1)[1]  # the option to lower is the one given
     assert not out.exists()
 
 
@@ -99,3 +102,18 @@ def test_the_simulate_estimate_is_near_the_measured_peak(tmp_path: Path) -> None
     estimate = sizing.scenario_simulate_estimate(scenario, runs, None, "simulate")
     sized = estimate.nbytes - sizing.FIXED_BYTES
     assert peak / 3 <= sized <= peak * 3, (sized, peak)
+
+
+@pytest.mark.parametrize(
+    ("nbytes", "text"),
+    [
+        (6.8e11, "680 GB"),
+        (1.83e12, "1.8 TB"),
+        (5.12e8, "512 MB"),
+        (9.96e9, "10 GB"),
+        (8e9, "8 GB"),
+        (12, "12 B"),
+    ],
+)
+def test_sizes_read_as_people_write_them(nbytes: float, text: str) -> None:
+    assert sizing.format_bytes(nbytes) == text

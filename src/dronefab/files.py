@@ -80,6 +80,20 @@ def write_bytes(target: str | os.PathLike[str], data: bytes) -> None:
         temporary.write_bytes(data)
 
 
+_HTML_SIGNIFICANT = str.maketrans({"<": "\\u003c", ">": "\\u003e", "&": "\\u0026"})
+
+
+def json_text(data: Any, *, allow_nan: bool = True) -> str:
+    """``data`` as indented JSON with ``<``, ``>`` and ``&`` written as ``\\u003c`` ...: the same
+    values to every JSON reader, and no tag a user typed if a page ever embeds the text."""
+    return json.dumps(data, indent=2, allow_nan=allow_nan).translate(_HTML_SIGNIFICANT) + "\n"
+
+
+def write_json(target: str | os.PathLike[str], data: Any, *, allow_nan: bool = True) -> None:
+    """Write :func:`json_text` of ``data`` atomically."""
+    write_text(target, json_text(data, allow_nan=allow_nan))
+
+
 def read_json(source: str | os.PathLike[str], command: str) -> Any:
     """Read a JSON file a dronefab command wrote.
 

@@ -38,6 +38,10 @@ Bound = float | str | None
 """A range end: a number, the name of a figure of the folder's summary (``"periods"``,
 ``"runs"`` ...: see :func:`plan_bounds`), or None for no bound."""
 
+MAGNITUDE = 1e15
+"""No figure a command writes comes near this (units, hours, euros, days): a number beyond it
+in a results table was typed over, as ``-1e308`` is."""
+
 LEAD_DAYS = 3650
 """Arrivals may lie this many days beyond either end of the horizon (orders placed before it,
 lead times that end after it); a period further out is not one a plan writes."""
@@ -448,8 +452,10 @@ def _convert(
     if column.kind == "whole":
         whole_values = values.where(np.isfinite(values), 0.0)
         report(~bad & ~empty & (whole_values != np.round(whole_values)), "must be a whole number")
+    huge = ~bad & ~empty & np.isfinite(values) & (values.abs() > MAGNITUDE)
+    report(huge, f"must be a figure between -{MAGNITUDE:g} and {MAGNITUDE:g}")
     low, high = _bound(column.low, bounds), _bound(column.high, bounds)
-    outside = ~bad & ~empty & ((values < low) | (values > high))
+    outside = ~bad & ~empty & ~huge & ((values < low) | (values > high))
     if outside.any():
         report(outside, f"must be {_range_words(low, high)}")
     if column.kind == "whole" and not column.blank and not bad.any():

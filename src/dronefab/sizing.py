@@ -64,11 +64,12 @@ class Estimate:
 
 
 def format_bytes(nbytes: float) -> str:
-    """``3.1 TB``, ``512 MB``: decimal units, two significant figures."""
+    """``3.1 TB``, ``680 GB``, ``8 GB``: decimal units, two significant figures at least."""
     for unit in ("TB", "GB", "MB", "KB"):
         size = _UNITS[unit]
         if nbytes >= size:
-            return f"{nbytes / size:.2g} {unit}"
+            value = nbytes / size
+            return f"{value:.2g} {unit}" if value < 9.95 else f"{value:,.0f} {unit}"
     return f"{nbytes:.0f} B"
 
 

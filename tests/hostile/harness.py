@@ -469,13 +469,19 @@ def _interpreted(text: str, printed: str) -> str:
 
 
 def _live_tag(text: str, work: Path) -> str:
-    """The first page or JSON that holds the planted tag as a tag (raw or JSON-escaped)."""
-    forms = {text, text.replace("<", "\\u003c").replace(">", "\\u003e"), text.replace("</", "<\\/")}
+    """The first page that holds the planted tag as a tag (raw, or JSON-escaped in a chart's
+    data, which the chart library would render as markup), or JSON file that holds it raw (a
+    page that embeds the file would hold it raw too; ``\\u003c`` is inert there)."""
+    in_page = {
+        text,
+        text.replace("<", "\\u003c").replace(">", "\\u003e"),
+        text.replace("</", "<\\/"),
+    }
     for path in _outputs(work):
         if path.suffix not in (".html", ".json"):
             continue
         content = path.read_text(encoding="utf-8", errors="replace")
-        for form in forms:
+        for form in in_page if path.suffix == ".html" else {text}:
             if form in content:
                 return f"{path.relative_to(work)}: live tag {form[:60]!r}"
     return ""

@@ -121,7 +121,8 @@ def _edit_table(bench: Bench, file: Path) -> tuple[str, bool]:
     column = bench.choice(columns)
     name = rows[0][column]
     tokens = RUN_TOKENS if name == "run" else VALUE_TOKENS
-    token = bench.choice(PERIOD_TOKENS if "period" in name else tokens)
+    is_period = name == "period" or (name.endswith("_period") and "_per_" not in name)
+    token = bench.choice(PERIOD_TOKENS if is_period else tokens)
     rows[line][column] = token
     write_rows(file, rows)
     return f"row {line} {name} = {token!r}", True

@@ -107,3 +107,19 @@ def test_a_file_that_is_not_a_workbook_is_refused(tmp_path: Path) -> None:
 
 def test_a_written_workbook_still_reads_back(workbook: Path) -> None:
     assert load_scenario(workbook) == load_scenario(MINIMAL)
+
+
+@pytest.mark.parametrize("deleted", [["demand"], ["demand", "risk_sites"]])
+def test_a_deleted_sheet_is_refused_not_read_as_an_empty_table(
+    workbook: Path, deleted: list[str]
+) -> None:
+    """Fuzz cases 250, 403 and 556 of seed 19: without its demand sheet a workbook was valid,
+    and planned nothing."""
+    book = openpyxl.load_workbook(workbook)
+    for title in deleted:
+        del book[title]
+    book.save(workbook)
+    names = ", ".join(repr(title) for title in deleted)
+    assert _refused(workbook) == [
+        f"{workbook}: has no sheet {names}; every table has a sheet, an empty table its header row (dronefab export-xlsx writes them all)"
+    ]

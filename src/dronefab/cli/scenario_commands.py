@@ -23,7 +23,7 @@ from dronefab.cli.app import (
     print_problems,
 )
 from dronefab.errors import UsageError
-from dronefab.files import write_text
+from dronefab.files import json_text, write_text
 from dronefab.model.loader import Validation, load_scenario, validate_scenario
 from dronefab.model.scenario import Scenario
 
@@ -99,9 +99,7 @@ def _print_json(result: Validation) -> None:
         }
         for p in result.problems
     ]
-    sys.stdout.write(
-        json.dumps({"valid": result.scenario is not None, "problems": problems}, indent=2) + "\n"
-    )
+    sys.stdout.write(json_text({"valid": result.scenario is not None, "problems": problems}))
 
 
 @app.command()

@@ -120,7 +120,12 @@ def simulate_command(
 def _estimate(loaded: Scenario, runs: int, days: int | None, attribution_runs: int) -> Estimate:
     """The stress test's size, named by the options that drive it."""
     what = f"simulate --runs {runs}" + (f" --days {days}" if days is not None else "")
-    return scenario_simulate_estimate(loaded, max(runs, attribution_runs), days, what)
+    if attribution_runs <= runs:
+        return scenario_simulate_estimate(loaded, runs, days, what)
+    # the attribution's runs are the larger: they size the work
+    what += f" --attribution-runs {attribution_runs}"
+    estimate = scenario_simulate_estimate(loaded, attribution_runs, days, what)
+    return dataclasses.replace(estimate, lower="--attribution-runs or --days")
 
 
 @app.command("warmup")

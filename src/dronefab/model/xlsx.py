@@ -27,6 +27,7 @@ from dronefab.files import atomic_path
 from dronefab.model.flat import (
     FLAT_TABLES,
     KEY_VALUE_COLUMNS,
+    META_TABLE,
     RISK_BANDS,
     RISK_SITES,
     RISK_SUPPLIERS,
@@ -128,9 +129,26 @@ def read_workbook(path: Path, display: str) -> SourceDocument:
         book.close()
     if damaged is not None and not problems:
         return _refused(display, f"cannot open the workbook: damaged XML ({damaged})")
+    problems += _missing_sheets(display, tables)
     doc = document_from_tables(tables)
     doc.problems[:0] = problems
     return doc
+
+
+def _missing_sheets(display: str, tables: dict[str, FlatTable]) -> list[Problem]:
+    """A problem for each table without its sheet: export-xlsx writes every one (empty tables
+    with their header row), so a missing sheet was deleted, and its table would silently be
+    empty."""
+    if META_TABLE not in tables:  # not a scenario workbook at all: its own message says so
+        return []
+    missing = [name for name in FLAT_TABLES if name not in tables]
+    if not missing:
+        return []
+    message = (
+        f"has no sheet {', '.join(repr(name) for name in missing)}; every table has a sheet, "
+        "an empty table its header row (dronefab export-xlsx writes them all)"
+    )
+    return [Problem(Location(display), "", message)]
 
 
 def _refused(display: str, message: str) -> SourceDocument:

@@ -7,7 +7,6 @@
 
 from __future__ import annotations
 
-import json
 import math
 import os
 import time
@@ -21,7 +20,7 @@ from typing import Any
 import pandas as pd
 
 from dronefab.errors import UsageError
-from dronefab.files import write_frame, write_text
+from dronefab.files import write_frame, write_json
 from dronefab.folders import atomic_folder
 from dronefab.model.scenario import Scenario
 from dronefab.planning import tables
@@ -110,7 +109,7 @@ class Plan:
             for name in TABLES:
                 frame: pd.DataFrame = getattr(self, name)
                 write_frame(part / f"{name}.csv", frame)
-            write_text(part / "summary.json", json.dumps(_jsonable(self.summary), indent=2) + "\n")
+            write_json(part / "summary.json", _jsonable(self.summary))
         return target
 
 

@@ -40,10 +40,19 @@ class Analysis:
     label: str
     page: str
     write: Writer
+    others: tuple[str, ...] = ()
+    """Files only this kind writes: the folder is still recognised when its marker was deleted
+    (and its writer then names the missing file)."""
 
 
 ANALYSES = (
-    Analysis("design.json", "Network design", "design.html", write_design_report),
+    Analysis(
+        "design.json",
+        "Network design",
+        "design.html",
+        write_design_report,
+        ("curve.csv", "scenarios.csv"),
+    ),
     Analysis("risk.csv", "Time to survive and recover", "risk.html", write_risk_report),
     Analysis("compare.csv", "Network variants compared", "compare.html", write_compare_report),
     Analysis("runs.csv", "Stress test", "simulation.html", write_simulation_report),
@@ -55,7 +64,9 @@ ANALYSES = (
 def analysis_of(folder: str | os.PathLike[str]) -> Analysis | None:
     """The kind of analysis a folder holds, or None for a plan folder (or anything else)."""
     path = Path(folder)
-    return next((a for a in ANALYSES if (path / a.marker).is_file()), None)
+    return next(
+        (a for a in ANALYSES if any((path / f).is_file() for f in (a.marker, *a.others))), None
+    )
 
 
 def write_report(folder: str | os.PathLike[str], out_html: str | os.PathLike[str]) -> Path:

@@ -18,7 +18,6 @@ summary says so.
 
 from __future__ import annotations
 
-import json
 import math
 import os
 import time
@@ -31,7 +30,7 @@ import numpy as np
 import pandas as pd
 
 from dronefab.errors import UsageError
-from dronefab.files import write_frame, write_text
+from dronefab.files import write_frame, write_json
 from dronefab.folders import atomic_folder
 from dronefab.model.scenario import Scenario
 from dronefab.planning.lp import Float
@@ -243,7 +242,7 @@ def write_risk(assessment: RiskAssessment, folder: str | os.PathLike[str]) -> Pa
     target = Path(folder)
     with atomic_folder(target, ["risk.csv", "summary.json"]) as part:
         write_frame(part / "risk.csv", assessment.table)
-        write_text(part / "summary.json", json.dumps(assessment.summary, indent=2) + "\n")
+        write_json(part / "summary.json", assessment.summary)
     return target
 
 

@@ -41,7 +41,6 @@ The simulator check is :mod:`dronefab.risk.buffers_check`.
 
 from __future__ import annotations
 
-import json
 import math
 import os
 from collections.abc import Iterable, Mapping
@@ -54,7 +53,7 @@ import pandas as pd
 from scipy import special
 
 from dronefab.errors import UsageError
-from dronefab.files import write_frame, write_text
+from dronefab.files import json_text, write_frame, write_text
 from dronefab.folders import atomic_folder
 from dronefab.model import timeline
 from dronefab.model.scenario import Scenario
@@ -594,7 +593,7 @@ def write_buffers(
     """
     target = Path(folder)
     document = {**buffers.summary(), **dict(extra or {})}
-    text = json.dumps(document, indent=2, allow_nan=False) + "\n"
+    text = json_text(document, allow_nan=False)
     with atomic_folder(target, ["buffers.csv", "buffers.json"]) as part:
         write_frame(part / "buffers.csv", buffers.table)
         write_text(part / "buffers.json", text)

@@ -24,7 +24,6 @@ Folder written (:meth:`Design.write`): ``design.json`` (last), ``sites.csv``, ``
 
 from __future__ import annotations
 
-import json
 import os
 import time
 from collections.abc import Callable
@@ -36,7 +35,7 @@ import numpy as np
 import pandas as pd
 
 from dronefab.errors import UsageError
-from dronefab.files import write_frame, write_text
+from dronefab.files import write_frame, write_json
 from dronefab.folders import atomic_folder
 from dronefab.model.scenario import Scenario
 from dronefab.planning.lp import Float
@@ -284,7 +283,7 @@ class Design:
         with atomic_folder(target, [*(f"{name}.csv" for name in frames), "design.json"]) as part:
             for name, frame in frames.items():
                 write_frame(part / f"{name}.csv", frame)
-            write_text(part / "design.json", json.dumps(self.summary(), indent=2) + "\n")
+            write_json(part / "design.json", self.summary())
         return target
 
 

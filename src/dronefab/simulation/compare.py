@@ -14,7 +14,6 @@ draws; the paired intervals then carry the full sampling noise, and stay valid.
 
 from __future__ import annotations
 
-import json
 import math
 import os
 import re
@@ -28,7 +27,7 @@ import pandas as pd
 
 from dronefab import readback
 from dronefab.errors import Problem, ScenarioError, UsageError
-from dronefab.files import write_frame, write_text
+from dronefab.files import write_frame, write_json
 from dronefab.folders import atomic_folder
 from dronefab.model.loader import validate_scenario
 from dronefab.model.scenario import Scenario
@@ -195,7 +194,7 @@ def _compare_into(
             for v in variants
         ],
     }
-    write_text(target / "compare.json", json.dumps(summary, indent=2) + "\n")
+    write_json(target / "compare.json", summary)
     return summary
 
 

@@ -11,7 +11,6 @@ outages cost (:mod:`dronefab.simulation.attribution`), and writes everything wit
 
 from __future__ import annotations
 
-import json
 import os
 import time
 from collections.abc import Callable, Sequence
@@ -21,7 +20,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from dronefab.files import write_frame, write_text
+from dronefab.files import write_frame, write_json
 from dronefab.folders import atomic_folder
 from dronefab.model.scenario import Scenario
 from dronefab.planning.plan import Plan
@@ -166,7 +165,7 @@ def write_simulation(
         for name, frame in frames.items():
             if frame is not None:
                 write_frame(part / f"{name}.csv", frame)
-        write_text(part / "summary.json", json.dumps(summary, indent=2) + "\n")
+        write_json(part / "summary.json", summary)
     return summary
 
 

@@ -7,7 +7,6 @@ day), planned, actual. ``actuals.json``: the release, its first day, and the las
 
 from __future__ import annotations
 
-import json
 import os
 from datetime import date, timedelta
 from pathlib import Path
@@ -17,7 +16,7 @@ import pandas as pd
 from sqlalchemy import Connection, func, select
 
 from dronefab.errors import UsageError
-from dronefab.files import write_frame, write_text
+from dronefab.files import write_frame, write_json
 from dronefab.folders import atomic_folder
 from dronefab.storage import schema
 from dronefab.storage.master import read_revision
@@ -96,5 +95,5 @@ def write_actuals(connection: Connection, folder: str | os.PathLike[str]) -> Pat
     target = Path(folder)
     with atomic_folder(target, ["actuals.csv", "actuals.json"]) as part:
         write_frame(part / "actuals.csv", frame)
-        write_text(part / "actuals.json", json.dumps(info, indent=2) + "\n")
+        write_json(part / "actuals.json", info)
     return target
