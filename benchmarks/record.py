@@ -135,6 +135,20 @@ def write_completions(path: Path, first: int, count: int, history: bool = False)
                     handle.write(json.dumps(shipment, separators=(",", ":")) + "\n")
 
 
+def bench_database(kind: str, folder: Path, stack: ExitStack) -> str:
+    """The URL of an empty database of ``kind`` (sqlite or postgresql) for a benchmark: a file in
+    ``folder``, or a throwaway PostgreSQL cluster that ``stack`` stops and removes."""
+    if kind == "sqlite":
+        return f"sqlite:///{folder}/bench.db"
+    from postgres import create_database, temporary_cluster
+
+    # A short folder (the socket's path has a limit), removed with everything else.
+    root = Path(stack.enter_context(tempfile.TemporaryDirectory(prefix="pgb", dir="/tmp")))
+    root.chmod(0o755)  # the server may run as the postgres user
+    admin = stack.enter_context(temporary_cluster(root))
+    return create_database(admin, "bench")
+
+
 def fresh_store(url: str, scenario: Path) -> Store:
     empty = open_store(url, check_schema=False)
     upgrade(empty)
@@ -242,18 +256,7 @@ def main() -> None:
         work = Path(folder)
         scenario = scenario_yaml(work)
         for kind in args.databases.split(","):
-            if kind == "sqlite":
-                url = f"sqlite:///{work}/bench.db"
-            else:
-                from postgres import create_database, temporary_cluster
-
-                # A short folder (the socket's path has a limit), removed with everything else.
-                root = Path(
-                    stack.enter_context(tempfile.TemporaryDirectory(prefix="pgb", dir="/tmp"))
-                )
-                root.chmod(0o755)  # the server may run as the postgres user
-                admin = stack.enter_context(temporary_cluster(root))
-                url = create_database(admin, "bench")
+            url = bench_database(kind, work, stack)
             results.append(measure(kind, url, args, work, scenario))
             print(json.dumps(results[-1]), file=sys.stderr, flush=True)  # kept if a later one fails
     print(f"\n{'':34}" + "".join(f"{r['database']:>16}" for r in results))

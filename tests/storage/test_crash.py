@@ -13,6 +13,7 @@ from pathlib import Path
 from sqlalchemy import func, select
 
 from dronefab.storage import schema
+from dronefab.storage.audit import read_entries, verify
 from dronefab.storage.database import Store, open_store
 
 from . import tiny_history as tiny
@@ -93,3 +94,10 @@ def test_kill_9_while_recording_leaves_all_or_nothing(store: Store, tmp_path: Pa
     again = _record(store.url, tmp_path / "again-0.jsonl")
     assert again.wait(timeout=300) == 0
     assert _count(store) in (expected, expected + total)
+    # Each batch on disk has its audit entry and no killed one has: the entry is written in the
+    # batch's transaction (the opening stock's batch is logged with its revision).
+    with store.reading() as connection:
+        logged = [json.loads(e.detail) for e in read_entries(connection, limit=100)]
+        batches = connection.execute(select(func.count()).select_from(schema.batches)).scalar()
+        assert verify(connection).count == len(logged)
+    assert sum(entry.get("batch") is not None for entry in logged) == batches - 1

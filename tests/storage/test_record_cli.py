@@ -185,24 +185,23 @@ def test_replan_at_the_start_without_events_is_the_stored_plan(db: str, tmp_path
     assert code == 0, output
 
 
-def test_an_older_or_newer_schema_says_what_to_do(
-    store_url: str, monkeypatch: pytest.MonkeyPatch
-) -> None:
+def test_an_older_or_newer_schema_says_what_to_do(store_url: str) -> None:
     from sqlalchemy import text
 
-    from dronefab.storage import database, migrate
+    from dronefab.storage import migrate
     from dronefab.storage.database import open_store
 
-    code, output = run("db", "upgrade", "--db", store_url)
-    assert code == 0, output
-    # This dronefab pretends to need a newer schema than the store's.
-    monkeypatch.setattr(migrate, "head_revision", lambda: "0002")
-    monkeypatch.setattr(database, "_known_revisions", lambda: {"0001", "0002"})
+    # A store of the first schema, opened by this dronefab (which needs a newer one).
+    store = open_store(store_url, check_schema=False)
+    migrate.upgrade(store, "0001")
+    store.engine.dispose()
+    head = migrate.head_revision()
     code, output = run("stock", "--db", store_url)
     assert code == 2
-    assert "has an older schema (0001; this dronefab needs 0002)" in output
+    assert f"has an older schema (0001; this dronefab needs {head})" in output
     assert f"dronefab db upgrade --db {store_url}" in output
-    monkeypatch.undo()
+    code, output = run("db", "upgrade", "--db", store_url)
+    assert code == 0, output
     store = open_store(store_url, check_schema=False)
     with store.engine.begin() as connection:
         connection.execute(text("UPDATE alembic_version SET version_num = '0099'"))

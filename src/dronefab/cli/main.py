@@ -15,6 +15,7 @@ from dronefab.cli import (  # noqa: F401
     risk_commands,
     scenario_commands,
     simulate_commands,
+    users_commands,
 )
 from dronefab.cli.app import EXIT_INVALID, EXIT_OK, EXIT_USAGE, app
 

@@ -29,6 +29,7 @@ from sqlalchemy import Connection, select, update
 
 from dronefab.errors import DronefabError, Location, Problem
 from dronefab.storage import schema
+from dronefab.storage.audit import Actor, append, writer_lock
 from dronefab.storage.bulk import chunks
 from dronefab.storage.database import Store
 from dronefab.storage.door import Known, OrderRef, check_event
@@ -117,8 +118,16 @@ class _Batch:
     waiting: list[Line] = field(default_factory=list)  # events naming what comes later
 
 
-def record_file(store: Store, path: str | os.PathLike[str], by: str | None = None) -> RecordResult:
+def record_file(
+    store: Store,
+    path: str | os.PathLike[str],
+    by: str | None = None,
+    *,
+    actor: Actor | None = None,
+) -> RecordResult:
     """Record the events of a JSON Lines file (one event a line; blank lines are skipped).
+
+    ``actor`` is who the audit log names (default: the command line's OS user).
 
     Raises
     ------
@@ -134,7 +143,7 @@ def record_file(store: Store, path: str | os.PathLike[str], by: str | None = Non
         with source.open("rb") as handle:
             yield from handle
 
-    return _timed(store, lines, str(path), by)
+    return _timed(store, lines, str(path), by, actor)
 
 
 def record_events(
@@ -143,6 +152,7 @@ def record_events(
     *,
     source: str = "events",
     by: str | None = None,
+    actor: Actor | None = None,
 ) -> RecordResult:
     """Record a batch of events, whole or not at all.
 
@@ -156,6 +166,8 @@ def record_events(
         How refusals name the batch (a file name).
     by
         Who records it (kept with the batch).
+    actor
+        Who the audit log names (default: the command line's OS user).
 
     Raises
     ------
@@ -163,7 +175,7 @@ def record_events(
         Naming every refused event (line, field, what is expected); nothing is recorded.
     """
     batch = events if isinstance(events, list | tuple) else list(events)
-    return _timed(store, lambda: batch, source, by)
+    return _timed(store, lambda: batch, source, by, actor)
 
 
 def record_in(
@@ -186,10 +198,23 @@ def record_in(
         return _record(connection, lambda: batch, source, by)
 
 
-def _timed(store: Store, lines: Lines, source: str, by: str | None) -> RecordResult:
+def _timed(
+    store: Store, lines: Lines, source: str, by: str | None, actor: Actor | None
+) -> RecordResult:
+    """Record a batch in its own transaction, with its audit entry; a refusal is logged in a
+    transaction of its own once the batch's is rolled back."""
     started = time.perf_counter()
-    with _collector_paused(), store.writing() as connection:
-        result = _record(connection, lines, source, by)
+    actor = actor or Actor.cli()
+    try:
+        with _collector_paused(), store.writing() as connection:
+            result = _record(connection, lines, source, by)
+            counts = {"batch": result.batch, "recorded": result.recorded, "already": result.already}
+            append(connection, actor, "events.record", source, {**counts, "by": by})
+    except RefusedError as refused:
+        with store.writing() as connection:
+            detail = {"problems": refused.total, "first": str(refused.problems[0]), "by": by}
+            append(connection, actor, "events.refused", source, detail)
+        raise
     result.seconds = time.perf_counter() - started
     return result
 
@@ -241,8 +266,7 @@ def _record(connection: Connection, lines: Lines, source: str, by: str | None) -
 
 def _lock(connection: Connection) -> None:
     """One writer at a time (SQLite's BEGIN IMMEDIATE does it there): numbers stay dense."""
-    if connection.dialect.name == "postgresql":
-        connection.exec_driver_sql("SELECT pg_advisory_xact_lock(20261207)")
+    writer_lock(connection)
 
 
 class _Writes:

@@ -18,6 +18,7 @@ from sqlalchemy import Connection, func, insert, select
 from dronefab.errors import UsageError
 from dronefab.model.scenario import Scenario
 from dronefab.storage import schema
+from dronefab.storage.audit import Actor, append
 from dronefab.storage.events import utc_stamp
 
 OPENING_LOT = "opening"
@@ -126,7 +127,11 @@ def read_revision(connection: Connection, number: int | None = None) -> Master:
 
 
 def store_revision(
-    connection: Connection, scenario: Scenario, opening_stock: bool | None = None
+    connection: Connection,
+    scenario: Scenario,
+    opening_stock: bool | None = None,
+    *,
+    actor: Actor | None = None,
 ) -> tuple[int, list[dict[str, Any]]]:
     """Store ``scenario`` as the next revision.
 
@@ -138,6 +143,8 @@ def store_revision(
         A validated scenario.
     opening_stock
         Record its initial inventory as opening stock; None: only for the first revision.
+    actor
+        Who the audit log names (default: the command line's OS user).
 
     Returns
     -------
@@ -162,6 +169,8 @@ def store_revision(
     register_scenario(connection, scenario.fingerprint, number, None)
     master = Master(number, scenario)
     events = opening_events(master) if opening_stock else []
+    detail = {"name": scenario.name, "fingerprint": scenario.fingerprint, "opening": len(events)}
+    append(connection, actor or Actor.cli(), "scenario.load", f"revision {number}", detail)
     return number, events
 
 

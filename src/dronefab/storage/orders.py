@@ -26,6 +26,7 @@ from sqlalchemy import Connection, func, insert, select, update
 from dronefab.errors import UsageError
 from dronefab.planning.plan import read_plan
 from dronefab.storage import schema
+from dronefab.storage.audit import Actor, append
 from dronefab.storage.bulk import chunks, insert_rows
 from dronefab.storage.database import Store
 from dronefab.storage.master import now_stamp, read_revision
@@ -57,9 +58,14 @@ class ReleaseResult:
 
 
 def release_plan(
-    store: Store, plan_dir: str | os.PathLike[str], by: str | None = None
+    store: Store,
+    plan_dir: str | os.PathLike[str],
+    by: str | None = None,
+    *,
+    actor: Actor | None = None,
 ) -> ReleaseResult:
-    """Release the plan in ``plan_dir`` (made for a scenario the store holds).
+    """Release the plan in ``plan_dir`` (made for a scenario the store holds); ``actor`` is who
+    the audit log names (default: the command line's OS user).
 
     Raises
     ------
@@ -89,7 +95,17 @@ def release_plan(
         )
         cancelled = _cancel_open(connection, starts, number)
         insert_rows(connection, schema.orders, ORDER_COLUMNS, rows)
-    counts = {kind: sum(1 for row in rows if row[2] == kind) for kind in KINDS}
+        counts = {kind: sum(1 for row in rows if row[2] == kind) for kind in KINDS}
+        detail = {
+            "revision": found["revision"],
+            "scenario": fingerprint,
+            "starts": starts.isoformat(),
+            "orders": counts,
+            "cancelled": cancelled,
+            "source": str(plan_dir),
+            "by": by,
+        }
+        append(connection, actor or Actor.cli(), "plan.release", f"release {number}", detail)
     return ReleaseResult(number, found["revision"], starts, counts, cancelled)
 
 

@@ -2,10 +2,11 @@
 
 Events are the record; every other table is derived from them (``units``, ``links``, ``made``,
 ``moves``, ``balances``, ``unit_events``, ``flags``) or is master data and plans (``revisions``,
-``scenarios``, ``releases``, ``orders``). Derived tables hold only what is a function of the *set*
-of events: sums (``moves``, ``balances``), sets (``links``, ``made``, ``unit_events``), and a unit's
-location decided by the latest event by ``(at, id)`` that moved it (``units.position``), so that
-recording the same events in another order or other batches gives the same tables.
+``scenarios``, ``releases``, ``orders``); ``users`` and the ``audit`` log stand beside them.
+Derived tables hold only what is a function of the *set* of events: sums (``moves``,
+``balances``), sets (``links``, ``made``, ``unit_events``), and a unit's location decided by the
+latest event by ``(at, id)`` that moved it (``units.position``), so that recording the same
+events in another order or other batches gives the same tables.
 
 Timestamps are text in UTC, fixed width (``2026-01-05T08:00:00.000000Z``): sorting them as text
 sorts them in time, identically on SQLite and PostgreSQL.
@@ -198,6 +199,35 @@ flags = Table(
     Column("event", Integer, primary_key=True, autoincrement=False),
     Column("kind", String(32), primary_key=True),
     Column("detail", Text, nullable=False),
+)
+
+users = Table(
+    "users",
+    metadata,
+    # Who may sign in (ACCESS.md): one organisation of the scenario, one or more roles.
+    Column("name", ID, primary_key=True),  # the login name
+    Column("organization", ID, nullable=False),
+    Column("roles", String(100), nullable=False),  # comma-separated, in users.ROLES order
+    Column("password_hash", String(200), nullable=False),  # argon2id, its parameters inside
+    Column("created_at", STAMP, nullable=False),
+    Column("disabled", Boolean, nullable=False),
+)
+
+audit = Table(
+    "audit",
+    metadata,
+    # Append-only and hash-chained (storage/audit.py): the migration adds triggers refusing
+    # UPDATE and DELETE, on SQLite and PostgreSQL alike.
+    Column("seq", Integer, primary_key=True, autoincrement=False),  # dense: 1, 2, 3 ...
+    Column("at", STAMP, nullable=False),
+    Column("actor", String(200), nullable=False),  # a user's name, or cli:<OS user>
+    Column("organization", ID, nullable=True),  # whose entry it is (None: the programme's)
+    Column("action", String(32), nullable=False),  # user.add, login, events.record ...
+    Column("target", Text, nullable=True),
+    Column("detail", Text, nullable=False),  # canonical JSON
+    Column("prev", String(64), nullable=False),  # the previous entry's hash
+    Column("hash", String(64), nullable=False),  # sha256 of prev and the canonical entry
+    Index("audit_by_organization", "organization", "seq"),
 )
 
 TABLES = [table.name for table in metadata.sorted_tables]
