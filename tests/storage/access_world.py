@@ -7,7 +7,7 @@ opa (operator: north), opb (operator: south), da (design-authority), forces (cus
 guard (customer: militia), cellco (supplier, linked to the supplier cellco).
 
 Events beyond tiny_history's (ids prefixed by their site):
-  hub-c7   Jan 6  hub makes 5 packs lot P3 from 10 opening cells
+  hub-c7   Jan 6  hub makes 5 packs lot P3 from 10 cells of lot C1 (so N1 and N2 hold C1)
   hub-d3   Jan 6  hub dispatches the 5 packs P3 to north; north-a3 (Jan 8) their arrival
   north-r9 Jan 7  north receives 5 frames lot F9 from frameco (origin CN)
   north-c9 Jan 9  north makes drones N1, N2 (2 frames F9, 2 packs P3, 8 screws); both pass
@@ -83,7 +83,7 @@ def more_events() -> list[dict[str, Any]]:
     at = tiny.at
     return [
         {"id": "hub-c7", "type": "completion", "at": at(6, 9), "site": "hub", "item": "pack",
-         "good": 5, "lot": "P3", "consumed": [tiny.opening("cell", quantity=10)]},
+         "good": 5, "lot": "P3", "consumed": [tiny.opening("cell", "C1", quantity=10)]},
         {"id": "hub-d3", "type": "dispatch", "at": at(6, 12), "site": "hub", "to_site": "north",
          "item": "pack", "quantity": 5, "lots": [{"lot": "P3", "quantity": 5}]},
         {"id": "north-r9", "type": "receipt", "at": at(7, 9), "site": "north",

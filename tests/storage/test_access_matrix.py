@@ -90,6 +90,7 @@ KNOWS: dict[str, dict[str, set[str]]] = {
     "guard": {"site": {"north"}, "customer": {"militia"}, "serial": {"N1"},
               "order": {"DO-N1"}, "event": {"north-s9"}},
     "cellco": {"site": {"hub", "south"}, "supplier": {"cellco"}, "lot": {"C1", "C7"},
+               "serial": {"N1", "N2"},  # the recall of C1
                "order": {"PO-H1", "PO-S1"}, "event": {"r1", "south-r7"}},
 }  # fmt: skip
 """Every id each organisation may know of; the others it must never be told."""
