@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import os
 from collections import defaultdict
+from collections.abc import Collection
 from dataclasses import dataclass, field
 from datetime import date, timedelta
 from pathlib import Path
@@ -275,8 +276,15 @@ def order_table(
     site: str | None = None,
     kind: str | None = None,
     as_of: AsOf | None = None,
+    sites: Collection[str] | None = None,
+    partners: Collection[str] | None = None,
 ) -> list[OrderRow]:
     """Every order with what is done on it and its status (at ``as_of``; default now).
+
+    ``sites`` and ``partners`` (suppliers, destinations or customers) keep the orders of those
+    only, and read only their events (:mod:`dronefab.storage.access` reads a principal's part
+    so): an order is filled only by events of its own site, item and partner (the door refuses
+    an event naming another's order), so what is done on each is the same as when reading all.
 
     Raises
     ------
@@ -286,16 +294,39 @@ def order_table(
     if kind is not None and kind not in KINDS:
         message = f"--kind '{kind}': expected one of {', '.join(KINDS)}"
         raise UsageError(message)
-    orders = _read_orders(connection, kind)
-    _allocate(connection, orders, kind, as_of)
+    within = _Within(sites, partners)
+    orders = _read_orders(connection, kind, within)
+    _allocate(connection, orders, kind, as_of, within)
     _close(connection, orders, as_of)
     rows = [o for o in orders.values() if site is None or o.site == site]
     return sorted(rows, key=lambda o: (o.due, o.kind, o.order))
 
 
-def _read_orders(connection: Connection, kind: str | None) -> dict[str, OrderRow]:
+@dataclass(frozen=True)
+class _Within:
+    """The sites and partners an order listing is restricted to (None: every one)."""
+
+    sites: Collection[str] | None
+    partners: Collection[str] | None
+
+    def where(self, site: Any, partner: Any) -> list[Any]:
+        """SQL conditions on a site and a partner column."""
+        out = []
+        if self.sites is not None:
+            out.append(site.in_(sorted(self.sites)))
+        if self.partners is not None:
+            out.append(partner.in_(sorted(self.partners)))
+        return out
+
+
+def _read_orders(
+    connection: Connection, kind: str | None, within: _Within | None = None
+) -> dict[str, OrderRow]:
     o = schema.orders.c
     query = select(schema.orders)
+    if within is not None:
+        partner = func.coalesce(o.supplier, o.to_site, o.customer)
+        query = query.where(*within.where(o.site, partner))
     if kind is not None:
         query = query.where(o.kind == kind)
     out = {}
@@ -323,7 +354,11 @@ def _key(kind: str, site: str, item: str, partner: str | None) -> tuple[str, str
 
 
 def _allocate(
-    connection: Connection, orders: dict[str, OrderRow], kind: str | None, as_of: AsOf | None
+    connection: Connection,
+    orders: dict[str, OrderRow],
+    kind: str | None,
+    as_of: AsOf | None,
+    within: _Within | None = None,
 ) -> None:
     queues: dict[tuple[str, str, str, str | None], list[OrderRow]] = defaultdict(list)
     for order in sorted(orders.values(), key=lambda o: (o.due, o.order)):
@@ -335,6 +370,8 @@ def _allocate(
     query = select(e.id, e.type, e.site, e.item, e.quantity, e.partner, e.order_ref).where(
         e.type.in_(types)
     )
+    if within is not None:
+        query = query.where(*within.where(e.site, e.partner))
     if as_of is not None:
         query = query.where(as_of.includes(e.at))
     for event in connection.execute(query.order_by(e.at, e.id)):
