@@ -14,6 +14,7 @@ from dronefab.cli import (  # noqa: F401
     record_commands,
     risk_commands,
     scenario_commands,
+    serve_command,
     simulate_commands,
     users_commands,
 )

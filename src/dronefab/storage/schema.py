@@ -2,7 +2,8 @@
 
 Events are the record; every other table is derived from them (``units``, ``links``, ``made``,
 ``moves``, ``balances``, ``unit_events``, ``flags``) or is master data and plans (``revisions``,
-``scenarios``, ``releases``, ``orders``); ``users`` and the ``audit`` log stand beside them.
+``scenarios``, ``releases``, ``orders``); ``users``, their ``api_tokens`` and the ``audit`` log
+stand beside them.
 Derived tables hold only what is a function of the *set* of events: sums (``moves``,
 ``balances``), sets (``links``, ``made``, ``unit_events``), and a unit's location decided by the
 latest event by ``(at, id)`` that moved it (``units.position``), so that recording the same
@@ -228,6 +229,18 @@ audit = Table(
     Column("prev", String(64), nullable=False),  # the previous entry's hash
     Column("hash", String(64), nullable=False),  # sha256 of prev and the canonical entry
     Index("audit_by_organization", "organization", "seq"),
+)
+
+api_tokens = Table(
+    "api_tokens",
+    metadata,
+    # The API's bearer tokens (storage/tokens.py), kept as their sha256: never the token itself.
+    Column("digest", String(64), primary_key=True),
+    Column("user", ID, ForeignKey("users.name"), nullable=False),
+    Column("issued_at", STAMP, nullable=False),
+    Column("expires_at", STAMP, nullable=False),
+    Column("revoked_at", STAMP, nullable=True),
+    Index("api_tokens_by_user", "user"),
 )
 
 TABLES = [table.name for table in metadata.sorted_tables]
