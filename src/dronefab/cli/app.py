@@ -162,6 +162,23 @@ MaxMemoryOption = Annotated[
     ),
 ]
 
+ForceOption = Annotated[
+    bool, typer.Option("--force", help="Replace files that already exist.", show_default=False)
+]
+
+
+def refuse_overwrite(paths: list[Path], force: bool) -> None:
+    """Refuse (a usage error) to replace existing files unless ``--force`` was given: a user
+    may have edited them."""
+    existing = [str(path) for path in paths if path.exists()]
+    if existing and not force:
+        names = ", ".join(existing[:3]) + (
+            f" and {len(existing) - 3} more" if len(existing) > 3 else ""
+        )
+        raise UsageError(
+            f"{names} already exist{'s' if len(existing) == 1 else ''}; pass --force to replace"
+        )
+
 
 def _version(value: bool) -> None:
     if value:

@@ -99,9 +99,14 @@ def report_command(
             "risk'), a buffers folder ('dronefab buffers') or a design folder ('dronefab design')."
         ),
     ],
-    out_html: Annotated[Path, typer.Option("--out", help="The HTML file to write.")] = Path(
-        "report.html"
-    ),
+    out_html: Annotated[
+        Path | None,
+        typer.Option(
+            "--out",
+            help="The HTML file to write (default: report.html inside the folder).",
+            show_default=False,
+        ),
+    ] = None,
     analyses: Annotated[
         list[Path] | None,
         typer.Option(
@@ -114,6 +119,8 @@ def report_command(
     """Write the report of any results folder: one HTML file that works offline."""
     from dronefab.report.bundle import analysis_of, write_linked_reports, write_report
 
+    # Inside the folder by default, so that reporting two folders does not overwrite the first.
+    out_html = out_html if out_html is not None else folder / "report.html"
     if not analyses:
         out.print(f"report written to {write_report(folder, out_html)}")
         return
