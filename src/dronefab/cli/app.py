@@ -244,14 +244,38 @@ def stage_display() -> Iterator[Stages]:
         yield Stages(progress)
 
 
-def plan_or_read(scenario: Scenario, plan_dir: Path | None, show: Callable[[str], None]) -> Plan:
-    """The plan in ``plan_dir`` (checked against the scenario), or a fresh one without
-    explanations when no folder is given."""
-    from dronefab.planning import PlanOptions, ensure_plan_fits, plan, read_plan
+def plan_or_read(
+    scenario: Scenario, plan_dir: Path | None, show: Callable[[str], None], source: str
+) -> Plan:
+    """The plan in ``plan_dir`` (checked against the scenario read from ``source``), or a fresh
+    one without explanations when no folder is given."""
+    from dronefab.planning import PlanOptions, plan
 
     if plan_dir is None:
         show("planning")
         return plan(scenario, PlanOptions(explain=False))
+    return read_fitting_plan(scenario, plan_dir, source)
+
+
+def read_fitting_plan(scenario: Scenario, plan_dir: Path, source: str) -> Plan:
+    """The plan in ``plan_dir``, refused (a usage error) unless it was made for the scenario
+    read from ``source`` as it is now.
+
+    Ids and the horizon are checked first (the message then says what differs); the scenario's
+    fingerprint, written into summary.json by ``dronefab plan``, then catches every other edit
+    (a site or a demand row added, a capacity changed). A plan written before fingerprints were
+    recorded is checked on ids and horizon only.
+    """
+    from dronefab.planning import ensure_plan_fits, read_plan
+
     existing = read_plan(plan_dir)
     ensure_plan_fits(scenario, existing, str(plan_dir))
+    made_for = existing.summary.get("scenario_fingerprint")
+    if made_for is not None and made_for != scenario.fingerprint:
+        raise UsageError(
+            f"{plan_dir} was planned for another version of the scenario: "
+            f"{plan_dir / 'summary.json'} has scenario_fingerprint {str(made_for)[:12]}..., "
+            f"{source} is now {scenario.fingerprint[:12]}...; plan it again: "
+            f"dronefab plan {source} --out {plan_dir}"
+        )
     return existing

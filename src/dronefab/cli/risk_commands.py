@@ -82,7 +82,7 @@ def buffers_command(
     check(dataclasses.replace(estimate, lower="--check-runs"), limit)
     seed = seed if seed is not None else (loaded.risks.seed or 0)
     with stage_display() as show:
-        protected = plan_or_read(loaded, plan_dir, show)
+        protected = plan_or_read(loaded, plan_dir, show, scenario)
         buffers, summary = buffer_recommendation(
             loaded, protected, out_dir, options, check_runs, seed, chunk, progress=show
         )
