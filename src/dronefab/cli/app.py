@@ -20,6 +20,7 @@ from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 from rich.console import Console
+from rich.measure import Measurement
 from rich.progress import (
     BarColumn,
     MofNCompleteColumn,
@@ -28,6 +29,8 @@ from rich.progress import (
     TextColumn,
     TimeElapsedColumn,
 )
+from rich.segment import Segment, Segments
+from rich.table import Table
 from rich.text import Text
 from typer.core import TyperGroup
 
@@ -203,6 +206,19 @@ def print_problems(problems: list[Problem], console: Console = err) -> None:
     for problem in problems:
         style = "red" if problem.is_error else "yellow"
         console.print(str(problem), style=style, highlight=False, soft_wrap=True)
+
+
+def print_whole(table: Table, console: Console = out) -> None:
+    """Print a table at its natural width, even past the console's: no cell cut to ``…``."""
+    options = console.options.update(width=10_000)
+    natural = Measurement.get(console, options, table).maximum
+    if natural <= console.width:
+        console.print(table)
+        return
+    # console.print never renders wider than the console: render the lines at the table's
+    # width and write them as they are.
+    for line in console.render_lines(table, options.update(width=natural), pad=False):
+        console.print(Segments([*line, Segment.line()]), crop=False, soft_wrap=True, end="")
 
 
 class Stages:
