@@ -129,3 +129,43 @@ def test_simulate_refuses_a_negative_seed_before_planning(tmp_path: Path) -> Non
     assert option.exit_code == 2
     assert "--seed" in option.output, option.output
     assert not (tmp_path / "o").exists()
+
+
+def test_a_plan_of_an_earlier_version_of_the_scenario_is_refused(tmp_path: Path) -> None:
+    """Issue 15, defect 3: a site and a demand row added since the plan change neither the
+    horizon nor any id the plan names, so only the fingerprint catches them."""
+    runner = CliRunner()
+    plan_dir = tmp_path / "p"
+    assert runner.invoke(app, ["plan", str(MINIMAL), "--out", str(plan_dir)]).exit_code == 0
+    edited = yaml.safe_load(MINIMAL.read_text(encoding="utf-8"))
+    new_site = {**edited["sites"][0], "id": "east-9"}
+    edited["sites"].append(new_site)
+    edited["demand"].append({**edited["demand"][0], "quantity": 5})
+    edited_path = tmp_path / "edited.yaml"
+    edited_path.write_text(yaml.safe_dump(edited, sort_keys=False), encoding="utf-8")
+    for command in (
+        ["simulate", str(edited_path), "--runs", "2", "--out", str(tmp_path / "s")],
+        ["buffers", str(edited_path), "--check-runs", "0", "--out", str(tmp_path / "b")],
+    ):
+        result = runner.invoke(app, [*command, "--plan", str(plan_dir)])
+        assert result.exit_code == 2, result.output
+        output = " ".join(result.output.split())
+        assert f"{plan_dir / 'summary.json'} has scenario_fingerprint" in output
+        assert f"{edited_path} is now" in output
+        assert f"dronefab plan {edited_path} --out {plan_dir}" in output
+        assert "Traceback" not in result.output
+    assert not (tmp_path / "s").exists() and not (tmp_path / "b").exists()
+    same = runner.invoke(
+        app,
+        [
+            "simulate",
+            str(MINIMAL),
+            "--runs",
+            "2",
+            "--plan",
+            str(plan_dir),
+            "--out",
+            str(tmp_path / "s"),
+        ],
+    )
+    assert same.exit_code == 0, same.output

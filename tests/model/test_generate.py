@@ -82,7 +82,11 @@ def test_generated_scenarios_load_without_problems(
     )
     with tempfile.TemporaryDirectory() as folder:
         result = validate_scenario(write_generated(generate_scenario(options), folder))
-    assert [str(problem) for problem in result.problems] == []
+    # --demand-rows samples orders with replacement, so two equal orders are by design; that
+    # warning (a repeated demand row) is the only problem allowed, and only then.
+    repeated = "repeats the demand row at"
+    problems = [str(p) for p in result.problems if demand_rows is None or repeated not in str(p)]
+    assert problems == []
     assert result.scenario is not None
     assert len(result.scenario.sites) == sites + candidates
     assert sum(site.candidate for site in result.scenario.sites) == candidates

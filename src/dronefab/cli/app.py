@@ -20,6 +20,7 @@ from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 from rich.console import Console
+from rich.measure import Measurement
 from rich.progress import (
     BarColumn,
     MofNCompleteColumn,
@@ -28,6 +29,8 @@ from rich.progress import (
     TextColumn,
     TimeElapsedColumn,
 )
+from rich.segment import Segment, Segments
+from rich.table import Table
 from rich.text import Text
 from typer.core import TyperGroup
 
@@ -162,6 +165,23 @@ MaxMemoryOption = Annotated[
     ),
 ]
 
+ForceOption = Annotated[
+    bool, typer.Option("--force", help="Replace files that already exist.", show_default=False)
+]
+
+
+def refuse_overwrite(paths: list[Path], force: bool) -> None:
+    """Refuse (a usage error) to replace existing files unless ``--force`` was given: a user
+    may have edited them."""
+    existing = [str(path) for path in paths if path.exists()]
+    if existing and not force:
+        names = ", ".join(existing[:3]) + (
+            f" and {len(existing) - 3} more" if len(existing) > 3 else ""
+        )
+        raise UsageError(
+            f"{names} already exist{'s' if len(existing) == 1 else ''}; pass --force to replace"
+        )
+
 
 def _version(value: bool) -> None:
     if value:
@@ -186,6 +206,19 @@ def print_problems(problems: list[Problem], console: Console = err) -> None:
     for problem in problems:
         style = "red" if problem.is_error else "yellow"
         console.print(str(problem), style=style, highlight=False, soft_wrap=True)
+
+
+def print_whole(table: Table, console: Console = out) -> None:
+    """Print a table at its natural width, even past the console's: no cell cut to ``…``."""
+    options = console.options.update(width=10_000)
+    natural = Measurement.get(console, options, table).maximum
+    if natural <= console.width:
+        console.print(table)
+        return
+    # console.print never renders wider than the console: render the lines at the table's
+    # width and write them as they are.
+    for line in console.render_lines(table, options.update(width=natural), pad=False):
+        console.print(Segments([*line, Segment.line()]), crop=False, soft_wrap=True, end="")
 
 
 class Stages:
@@ -227,14 +260,38 @@ def stage_display() -> Iterator[Stages]:
         yield Stages(progress)
 
 
-def plan_or_read(scenario: Scenario, plan_dir: Path | None, show: Callable[[str], None]) -> Plan:
-    """The plan in ``plan_dir`` (checked against the scenario), or a fresh one without
-    explanations when no folder is given."""
-    from dronefab.planning import PlanOptions, ensure_plan_fits, plan, read_plan
+def plan_or_read(
+    scenario: Scenario, plan_dir: Path | None, show: Callable[[str], None], source: str
+) -> Plan:
+    """The plan in ``plan_dir`` (checked against the scenario read from ``source``), or a fresh
+    one without explanations when no folder is given."""
+    from dronefab.planning import PlanOptions, plan
 
     if plan_dir is None:
         show("planning")
         return plan(scenario, PlanOptions(explain=False))
+    return read_fitting_plan(scenario, plan_dir, source)
+
+
+def read_fitting_plan(scenario: Scenario, plan_dir: Path, source: str) -> Plan:
+    """The plan in ``plan_dir``, refused (a usage error) unless it was made for the scenario
+    read from ``source`` as it is now.
+
+    Ids and the horizon are checked first (the message then says what differs); the scenario's
+    fingerprint, written into summary.json by ``dronefab plan``, then catches every other edit
+    (a site or a demand row added, a capacity changed). A plan written before fingerprints were
+    recorded is checked on ids and horizon only.
+    """
+    from dronefab.planning import ensure_plan_fits, read_plan
+
     existing = read_plan(plan_dir)
     ensure_plan_fits(scenario, existing, str(plan_dir))
+    made_for = existing.summary.get("scenario_fingerprint")
+    if made_for is not None and made_for != scenario.fingerprint:
+        raise UsageError(
+            f"{plan_dir} was planned for another version of the scenario: "
+            f"{plan_dir / 'summary.json'} has scenario_fingerprint {str(made_for)[:12]}..., "
+            f"{source} is now {scenario.fingerprint[:12]}...; plan it again: "
+            f"dronefab plan {source} --out {plan_dir}"
+        )
     return existing

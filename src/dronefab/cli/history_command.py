@@ -11,7 +11,7 @@ from typing import Annotated, Any
 import typer
 from rich.table import Table
 
-from dronefab.cli.app import ScenarioArg, app, out, stage_display
+from dronefab.cli.app import ScenarioArg, app, out, read_fitting_plan, stage_display
 from dronefab.errors import UsageError
 from dronefab.model.loader import load_scenario
 
@@ -54,13 +54,11 @@ def generate_history_command(
     """Generate the events of executing a plan: receipts, completions, tests, transfers,
     deliveries, and (unless --no-disruptions) air-raid alerts, a strike, a quarantined lot
     and three exceptions for a supervisor to resolve."""
-    from dronefab.planning.plan import ensure_plan_fits, read_plan
     from dronefab.simulation.history import HistoryOptions, generate_history, write_history
 
     loaded = load_scenario(scenario)
     end = _until(until, loaded.horizon.start, loaded.end)
-    planned = read_plan(plan_dir)
-    ensure_plan_fits(loaded, planned, str(plan_dir))
+    planned = read_fitting_plan(loaded, plan_dir, scenario)
     options = HistoryOptions(
         until=end,
         seed=seed,

@@ -99,9 +99,14 @@ def report_command(
             "risk'), a buffers folder ('dronefab buffers') or a design folder ('dronefab design')."
         ),
     ],
-    out_html: Annotated[Path, typer.Option("--out", help="The HTML file to write.")] = Path(
-        "report.html"
-    ),
+    out_html: Annotated[
+        Path | None,
+        typer.Option(
+            "--out",
+            help="The HTML file to write (default: report.html inside the folder).",
+            show_default=False,
+        ),
+    ] = None,
     analyses: Annotated[
         list[Path] | None,
         typer.Option(
@@ -114,6 +119,8 @@ def report_command(
     """Write the report of any results folder: one HTML file that works offline."""
     from dronefab.report.bundle import analysis_of, write_linked_reports, write_report
 
+    # Inside the folder by default, so that reporting two folders does not overwrite the first.
+    out_html = out_html if out_html is not None else folder / "report.html"
     if not analyses:
         out.print(f"report written to {write_report(folder, out_html)}")
         return
@@ -142,6 +149,14 @@ def explain_command(
     if reasons.empty:
         out.print("every unit is delivered on time", style="green")
         return
+    print_reasons(reasons, top)
+    if not result.station_value.empty:
+        print_station_values(result.station_value, top)
+
+
+def print_reasons(reasons: Any, top: int) -> None:
+    """The ``top`` reasons, and one row for the rest, so that the units listed add up to the
+    title's."""
     total = reasons["quantity"].sum()
     table = Table(title=f"Why {total:,.0f} units are late or never delivered", title_justify="left")
     table.add_column("units", justify="right")
@@ -149,30 +164,44 @@ def explain_command(
     table.add_column("detail")
     for row in reasons.head(top).itertuples():
         table.add_row(f"{row.quantity:,.0f}", str(row.reason), str(row.detail))
+    rest = reasons.iloc[top:]
+    if len(rest):
+        # What the rows shown leave of the title's figure, as printed: the column adds up.
+        listed = sum(round(quantity) for quantity in reasons["quantity"].head(top))
+        table.add_row(
+            f"{round(total) - listed:,.0f}",
+            f"{len(rest)} more reason{'s' if len(rest) != 1 else ''}",
+            f"--top {len(reasons)} lists them all",
+            style="dim",
+        )
     out.print(table)
-    values = (
-        result.station_value.dropna(subset=["estimated_saving"])
-        if not result.station_value.empty
-        else None
+
+
+def print_station_values(frame: Any, top: int) -> None:
+    """What one more station is worth, most first by the saving shown: the re-solved saving
+    where the plan has one, else the shadow-price estimate, an upper bound, marked ≤."""
+    shown = frame.assign(
+        exact=frame["saving"].notna(),
+        shown=frame["saving"].fillna(frame["estimated_saving"]),
     )
-    if values is not None and (values["estimated_saving"] > 0).any():
-        table = Table(title="What one more station is worth", title_justify="left")
-        for column in ("site", "work center", "extra hours", "cost saved", "extra on-time units"):
-            table.add_column(
-                column, justify="right" if column not in ("site", "work center") else "left"
-            )
-        for row in values[values["estimated_saving"] > 0].head(top).itertuples():
-            saving = row.saving if row.saving == row.saving else row.estimated_saving
-            units = (
-                ""
-                if row.extra_on_time_units != row.extra_on_time_units
-                else f"{row.extra_on_time_units:,.0f}"
-            )
-            table.add_row(
-                str(row.site),
-                str(row.work_center),
-                f"{row.extra_hours:,.0f}",
-                f"{saving:,.0f}",
-                units,
-            )
-        out.print(table)
+    shown = shown[shown["shown"] > 0].sort_values("shown", ascending=False, kind="stable")
+    if shown.empty:
+        return
+    table = Table(
+        title="What one more station is worth",
+        title_justify="left",
+        caption="≤ an estimate from shadow prices, an upper bound; – not re-solved",
+        caption_justify="left",
+    )
+    for column in ("site", "work center", "extra hours", "cost saved", "extra on-time units"):
+        table.add_column(column, justify="left" if column in ("site", "work center") else "right")
+    for row in shown.head(top).itertuples():
+        units = row.extra_on_time_units
+        table.add_row(
+            str(row.site),
+            str(row.work_center),
+            f"{row.extra_hours:,.0f}",
+            f"{row.shown:,.0f}" if row.exact else f"≤ {row.shown:,.0f}",
+            "–" if units != units else f"{units:,.0f}",
+        )
+    out.print(table)

@@ -16,6 +16,7 @@ from dronefab.cli.app import (
     app,
     out,
     plan_or_read,
+    print_whole,
     stage_display,
     styled,
 )
@@ -82,7 +83,7 @@ def buffers_command(
     check(dataclasses.replace(estimate, lower="--check-runs"), limit)
     seed = seed if seed is not None else (loaded.risks.seed or 0)
     with stage_display() as show:
-        protected = plan_or_read(loaded, plan_dir, show)
+        protected = plan_or_read(loaded, plan_dir, show, scenario)
         buffers, summary = buffer_recommendation(
             loaded, protected, out_dir, options, check_runs, seed, chunk, progress=show
         )
@@ -170,7 +171,11 @@ def print_risk_headline(frame: Any, summary: dict[str, Any], folder: Path, top: 
     shown = frame[(frame.index < top) | flagged]
     table = Table(title=f"Which node hurts most ({len(frame)} nodes)", title_justify="left")
     for column in ("#", "node", "kind", "TTS", "TTR", "lost", "impact", "REI"):
-        table.add_column(column, justify="left" if column in ("node", "kind") else "right")
+        # No cell is cut or wrapped (a node's name is what the user looks for): the table is
+        # as wide as its longest names, wider than the terminal if need be.
+        table.add_column(
+            column, justify="left" if column in ("node", "kind") else "right", no_wrap=True
+        )
     for rank, row in shown.iterrows():
         tts = row["tts_days"]
         table.add_row(
@@ -184,7 +189,12 @@ def print_risk_headline(frame: Any, summary: dict[str, Any], folder: Path, top: 
             f"{row['rei']:.2f}",
             style="red" if flagged[rank] else None,
         )
-    out.print(table)
+    print_whole(table)
+    if len(shown) < len(frame):
+        out.print(
+            f"{len(shown)} of {len(frame)} nodes shown (the top {min(top, len(frame))} and every "
+            f"node in red); all of them: {folder / 'risk.csv'}, or --top {len(frame)}"
+        )
     out.print(
         styled(
             (f"{int(flagged.sum())} node(s) run out before they recover", "red"),

@@ -15,12 +15,14 @@ from rich.table import Table
 from dronefab.cli.app import (
     EXIT_INVALID,
     EXIT_OK,
+    ForceOption,
     MaxMemoryOption,
     ScenarioArg,
     app,
     err,
     out,
     print_problems,
+    refuse_overwrite,
 )
 from dronefab.errors import UsageError
 from dronefab.files import json_text, write_text
@@ -124,12 +126,14 @@ def schema(
 def export_xlsx(
     scenario: ScenarioArg,
     workbook: Annotated[Path, typer.Argument(help="The .xlsx file to write.")],
+    force: ForceOption = False,
 ) -> None:
     """Write a scenario to an Excel workbook, one sheet per table."""
     from dronefab.model.xlsx import write_workbook
 
     if workbook.suffix.lower() != ".xlsx":
         raise UsageError(f"the workbook must end in .xlsx, got {workbook}")
+    refuse_overwrite([workbook], force)
     loaded = load_scenario(scenario)
     write_workbook(loaded, workbook)
     out.print(f"wrote {workbook}")
@@ -139,6 +143,7 @@ def export_xlsx(
 def import_xlsx(
     workbook: Annotated[str, typer.Argument(help="The .xlsx workbook to read.")],
     target: Annotated[Path, typer.Argument(help="The scenario .yaml file to write.")],
+    force: ForceOption = False,
 ) -> None:
     """Read a workbook, validate it, and write it as a scenario YAML file."""
     from dronefab.model.writers import write_yaml
@@ -147,6 +152,7 @@ def import_xlsx(
         raise UsageError(f"expected an .xlsx workbook, got {workbook}")
     if target.suffix.lower() not in (".yaml", ".yml"):
         raise UsageError(f"the scenario to write must end in .yaml, got {target}")
+    refuse_overwrite([target], force)
     loaded = load_scenario(workbook)
     write_yaml(loaded, target)
     out.print(f"wrote {target}")
@@ -155,10 +161,12 @@ def import_xlsx(
 @app.command("demo-scenario")
 def demo_scenario(
     folder: Annotated[Path, typer.Argument(help="Folder to write the demo scenario into.")],
+    force: ForceOption = False,
 ) -> None:
     """Write the built-in demo network (YAML plus its CSV tables) into a folder."""
-    from dronefab.model.demo import write_demo_scenario
+    from dronefab.model.demo import demo_files, write_demo_scenario
 
+    refuse_overwrite([folder / name for name in demo_files()], force)
     written = write_demo_scenario(folder)
     out.print(f"wrote the demo scenario to {written}")
 

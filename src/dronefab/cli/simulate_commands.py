@@ -112,7 +112,7 @@ def simulate_command(
         options, seed=seed if seed is not None else (loaded.risks.seed or 0)
     )
     with stage_display() as show, backend_session(backend, workers, address, show):
-        executed = plan_or_read(loaded, plan_dir, show)
+        executed = plan_or_read(loaded, plan_dir, show, scenarios[0])
         summary = run_stress_test(loaded, executed, out_dir, options, show, show.count)
     print_simulation_headline(summary, out_dir)
 

@@ -116,11 +116,30 @@ def check_duplicates(ctx: Context) -> None:
     }
     for table, (columns, phrase) in keyed.items():
         _duplicates(ctx, table, columns, phrase)
+    _repeated_demand(ctx)
     site_ids = set(ctx.ids("sites"))
     for row in ctx.rows["customers"]:
         if row.value.id in site_ids:
             message = f"'{row.value.id}' is both a site and a customer id; lanes could not tell them apart"
             ctx.report(row.path_of("id"), message)
+
+
+def _repeated_demand(ctx: Context) -> None:
+    """A demand row equal to an earlier one in every column: most likely copied twice, and
+    planned twice. A warning, not an error: two equal orders due the same day can be real."""
+    first: dict[tuple[Any, ...], CheckedRow[Any]] = {}
+    for row in ctx.rows["demand"]:
+        demand = row.value
+        key = (demand.customer, demand.item, demand.due, demand.quantity)  # every column
+        if key not in first:
+            first[key] = row
+            continue
+        message = (
+            f"repeats the demand row at {ctx.where(first[key], 'quantity')} exactly (customer, "
+            "item, due and quantity), and both are planned: delete one if it was copied by "
+            "mistake, or add them into one row"
+        )
+        ctx.warn(row.path_of("quantity"), message)
 
 
 def _duplicates(

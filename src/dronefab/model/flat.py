@@ -136,6 +136,9 @@ class FlatTable:
     header
         The column names as written, when the reader leaves checking them to
         :func:`document_from_tables`; None when it has reported unknown columns itself.
+    written
+        The columns the header holds when ``header`` is None (a sheet's), so that a column
+        whose cells are all blank is reported cell by cell, not as missing.
     """
 
     name: str
@@ -143,6 +146,7 @@ class FlatTable:
     locate: Locate
     whole: Location
     header: list[str] | None = None
+    written: list[str] | None = None
 
 
 class _DocumentBuilder:
@@ -242,7 +246,9 @@ class _DocumentBuilder:
         # Columns are checked once for the table, not in each row.
         header = table.header
         if header is None:  # the reader reported unknown columns; a required one may be missing
-            header = list(dict.fromkeys(column for row in table.rows for column in row))
+            header = table.written or list(
+                dict.fromkeys(column for row in table.rows for column in row)
+            )
         found, unknown, missing = check_header(
             TABLES[name], header, table.whole, (name,), report_unknown=table.header is not None
         )
@@ -252,7 +258,9 @@ class _DocumentBuilder:
         for index, row in enumerate(table.rows):
             row = {column: value for column, value in row.items() if column not in unknown}
             self.place((name, index), table, index, None)
-            for column in row:
+            # Every column, not only the filled ones: a blank required cell is then reported
+            # at its cell (sheet, row and column), not at the row.
+            for column in dict.fromkeys([*row, *table_columns(name)]):
                 self.place((name, index, column), table, index, column)
             if name == "sites" and isinstance(row.get("makes"), str):
                 row = {**row, "makes": [p.strip() for p in row["makes"].split(";") if p.strip()]}

@@ -522,7 +522,7 @@ class Customer(Row):
 class Lane(Row):
     """A route from a site to a customer (delivery) or to another site (transfer)."""
 
-    from_: Id = field("Origin site.", alias="from", title="from")
+    from_: Id = field("Origin site.", alias="from", title="From")
     to: Id = field("Destination: a customer or a site.")
     transit_days: Days = field("Days in transit.", title="Transit days", unit="days")
     cost_per_unit: Money = field("Cost per unit carried.", 0.0, title="Cost per unit")

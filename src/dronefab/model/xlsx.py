@@ -262,7 +262,8 @@ def _read_sheet(
         letter = letters.get(column) if column is not None else None
         return Location(display, row_numbers[index], name, letter)
 
-    return FlatTable(name, rows, locate, Location(display, None, name)), problems
+    written = [column for column in columns if column is not None]
+    return FlatTable(name, rows, locate, Location(display, None, name), None, written), problems
 
 
 def write_workbook(scenario: Scenario, path: str | os.PathLike[str]) -> Path:
