@@ -8,6 +8,8 @@ adjustment events, so that stock stays the fold of the events and nothing else.
 
 from __future__ import annotations
 
+import threading
+from collections import OrderedDict
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, time
 from functools import cached_property
@@ -117,13 +119,34 @@ def read_revision(connection: Connection, number: int | None = None) -> Master:
         if number is None:
             message = "the store holds no scenario yet; load one with: dronefab db load SCENARIO"
             raise UsageError(message)
-    row = connection.execute(
-        select(schema.revisions.c.scenario).where(schema.revisions.c.number == number)
-    ).first()
-    if row is None:
+    r = schema.revisions.c
+    fingerprint = connection.execute(select(r.fingerprint).where(r.number == number)).scalar()
+    if fingerprint is None:
         message = f"the store has no revision {number}"
         raise UsageError(message)
-    return Master(number, Scenario.model_validate_json(row[0]))
+    key = (number, str(fingerprint))
+    with _PARSED_LOCK:
+        master = _PARSED.get(key)
+        if master is not None:
+            _PARSED.move_to_end(key)
+            return master
+    text = connection.execute(select(r.scenario).where(r.number == number)).scalar_one()
+    master = Master(number, Scenario.model_validate_json(text))
+    with _PARSED_LOCK:
+        _PARSED[key] = master
+        while len(_PARSED) > PARSED_REVISIONS:
+            _PARSED.popitem(last=False)
+    return master
+
+
+PARSED_REVISIONS = 16
+"""Revisions kept parsed: a revision never changes once stored, and parsing a national scenario
+on every request of the service took longer than answering it."""
+
+_PARSED: OrderedDict[tuple[int, str], Master] = OrderedDict()
+"""Parsed revisions by (number, fingerprint): the fingerprint is of the content, so a store
+re-created with other content under the same number is never answered from here."""
+_PARSED_LOCK = threading.Lock()
 
 
 def store_revision(
