@@ -37,3 +37,18 @@ def test_another_store_under_the_same_number_is_read_afresh(tmp_path: Path) -> N
             answers.append(read_revision(connection, 1).scenario.name)
         store.engine.dispose()
     assert answers == [load_scenario(p).name for p in (tiny.SCENARIO, minimal, tiny.SCENARIO)]
+
+
+def test_a_path_given_as_the_store_is_an_sqlite_file(tmp_path: Path) -> None:
+    """`dronefab serve --db dronefab-demo/dronefab.db`, as issue 13 writes it."""
+    from dronefab.storage.database import store_url
+
+    path = tmp_path / "demo" / "dronefab.db"
+    assert store_url(str(path)) == f"sqlite:///{path}"
+    assert store_url("postgresql://u@h/db") == "postgresql://u@h/db"
+    assert store_url("sqlite:///x.db") == "sqlite:///x.db"
+    path.parent.mkdir()
+    store = open_store(str(path), check_schema=False)
+    upgrade(store)
+    store.engine.dispose()
+    assert path.is_file()

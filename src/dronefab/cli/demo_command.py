@@ -142,4 +142,10 @@ def _record(scenario: Scenario, planned: Plan, folder: Path, show: Stages) -> li
         f"{sum(record.exceptions.values())} exceptions ({kinds or 'none'})",
         f"replan from what happened: {record.replan_dir} "
         f"(objective {record.replan_objective:,.0f})",
+        f"web and API: dronefab serve --db {record.store}; demo users, a new password each run "
+        "(name / password / organisation, roles):",
+        *(
+            f"  {u.name} / {u.password} / {u.organization}, {' '.join(u.roles)}"
+            for u in record.users
+        ),
     ]

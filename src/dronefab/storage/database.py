@@ -37,8 +37,13 @@ class StoreUnavailableError(UsageError):
 
 
 def store_url(url: str | None = None) -> str:
-    """The store's URL: ``url``, else ``$DRONEFAB_DB``, else ``sqlite:///dronefab.db``."""
-    return url or os.environ.get(ENVIRONMENT) or DEFAULT_URL
+    """The store's URL: ``url``, else ``$DRONEFAB_DB``, else ``sqlite:///dronefab.db``.
+
+    A value without ``://`` is the path of an SQLite file (``dronefab-demo/dronefab.db``)."""
+    value = url or os.environ.get(ENVIRONMENT) or DEFAULT_URL
+    if "://" not in value:
+        return f"sqlite:///{Path(value).expanduser().absolute()}"
+    return value
 
 
 @dataclass(frozen=True)

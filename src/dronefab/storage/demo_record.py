@@ -3,21 +3,27 @@ weeks recorded, and a replan from what happened (``dronefab demo``).
 
 The store is ``DIR/dronefab.db`` (SQLite), rebuilt on every run; ``DIR/history.jsonl`` holds the
 events recorded, ``DIR/replan/`` the replan, ``DIR/actuals/`` the plan-against-actual tables that
-the report's page is drawn from.
+the report's page is drawn from. The store holds a user per organisation of the scenario, with a
+fresh random password each run (:data:`DEMO_ROLES`; ``dronefab serve --db DIR/dronefab.db``).
 """
 
 from __future__ import annotations
 
+import re
+import secrets
 from collections import Counter
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import timedelta
 from pathlib import Path
 
+from sqlalchemy import Connection
+
 from dronefab.model.scenario import Scenario
 from dronefab.planning.plan import Plan
 from dronefab.simulation.history import HistoryOptions, generate_history, write_history
 from dronefab.storage.actuals import write_actuals
+from dronefab.storage.audit import Actor
 from dronefab.storage.database import open_store
 from dronefab.storage.exceptions import find_exceptions
 from dronefab.storage.ingest import record_file, record_in
@@ -25,9 +31,31 @@ from dronefab.storage.master import store_revision
 from dronefab.storage.migrate import upgrade
 from dronefab.storage.orders import release_plan
 from dronefab.storage.replan import replan
+from dronefab.storage.users import add_user
 
 HISTORY_PERIODS = 4
 """Weeks of history the demo generates (the first month of the plan)."""
+
+DEMO_ROLES = {
+    "programme": ("admin", "planner", "viewer"),
+    "funder": ("viewer",),
+    "manufacturer": ("planner", "supervisor", "inspector"),
+    "operator": ("supervisor", "inspector"),
+    "design-authority": ("inspector", "viewer"),
+    "customer": ("viewer",),
+    "supplier": ("viewer",),
+}
+"""The demo user's roles in each kind of organisation: one user shows what that kind sees."""
+
+
+@dataclass(frozen=True)
+class DemoUser:
+    """A user of the demo's store, and the password it was given."""
+
+    name: str
+    organization: str
+    roles: tuple[str, ...]
+    password: str
 
 
 @dataclass(frozen=True)
@@ -41,6 +69,7 @@ class DemoRecord:
     replan_dir: Path
     actuals_dir: Path
     replan_objective: float
+    users: tuple[DemoUser, ...] = ()
 
 
 def record_demo(
@@ -63,6 +92,7 @@ def record_demo(
     with store.writing() as connection:
         _, opening = store_revision(connection, scenario)
         record_in(connection, opening, source="opening stock")
+        users = add_demo_users(connection, scenario)
     release_plan(store, plan_dir)
     show("generating the first weeks' history")
     horizon = scenario.horizon
@@ -86,4 +116,18 @@ def record_demo(
         replan_dir=folder / "replan",
         actuals_dir=actuals,
         replan_objective=replanned.plan.objective,
+        users=users,
     )
+
+
+def add_demo_users(connection: Connection, scenario: Scenario) -> tuple[DemoUser, ...]:
+    """A user per organisation of ``scenario``, named after it, with :data:`DEMO_ROLES` and a
+    random password (16 characters), in the caller's write transaction."""
+    users = []
+    for org in scenario.organizations:
+        name = re.sub(r"[^a-z0-9._@-]+", "-", org.id.lower()).strip("-._@") or "user"
+        password = secrets.token_urlsafe(12)
+        roles = DEMO_ROLES[org.role]
+        add_user(connection, name, org.id, roles, password, actor=Actor("dronefab demo"))
+        users.append(DemoUser(name, org.id, roles, password))
+    return tuple(users)
