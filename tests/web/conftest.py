@@ -9,6 +9,7 @@ import re
 from fastapi.testclient import TestClient
 
 from api.conftest import PASSWORD, World, api_world, user_name
+from dronefab.api import ApiSettings
 from dronefab.web import create_service
 
 __all__ = ["PASSWORD", "World", "api_world", "browser", "csrf_of_page", "signed_in"]
@@ -16,10 +17,12 @@ __all__ = ["PASSWORD", "World", "api_world", "browser", "csrf_of_page", "signed_
 CSRF = re.compile(r'name="csrf" value="([^"]+)"')
 
 
-def browser(world: World, language: str | None = None) -> TestClient:
+def browser(
+    world: World, language: str | None = None, settings: ApiSettings | None = None
+) -> TestClient:
     """A client of a new service over the world's store, not following redirects."""
     client = TestClient(
-        create_service(world.store), raise_server_exceptions=False, follow_redirects=False
+        create_service(world.store, settings), raise_server_exceptions=False, follow_redirects=False
     )
     if language is not None:
         client.headers["Accept-Language"] = language

@@ -41,6 +41,11 @@ def test_a_supervisor_records_a_completion_once(api_world: World) -> None:
     assert answer.headers["location"] == f"/sites/north?recorded={data['event']}"
     shown = client.get(answer.headers["location"]).text
     assert data["event"] in shown
+    count = event_count(api_world)
+    again = client.post("/sites/north/completion", data=data)  # a reload sends it again
+    assert again.status_code == 303
+    assert again.headers["location"] == f"/sites/north?already={data['event']}"
+    assert event_count(api_world) == count
     trace = client.get("/trace?serial=W7").text
     assert "F9" in trace and "2.1" in trace
     with api_world.store.reading() as connection:
@@ -64,6 +69,11 @@ def test_a_refused_completion_records_nothing_and_names_the_fields(api_world: Wo
     assert refused.status_code == 422
     assert "Nothing was recorded" in refused.text
     assert "dron" in refused.text
+    script = form_of(page, item="<script>alert(1)</script>", good="1", consumed="screw 4")
+    escaped = client.post("/sites/north/completion", data=script)
+    assert escaped.status_code == 422
+    assert "<script>alert(1)" not in escaped.text
+    assert "&lt;script&gt;alert(1)" in escaped.text
     assert event_count(api_world) == before
 
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import pytest
 
+from dronefab.api import ApiSettings
 from dronefab.storage.audit import read_entries, verify
 from dronefab.web.render import PAGE_POLICY
 
@@ -76,6 +77,18 @@ def test_a_wrong_password_is_answered_on_the_form_and_logged(api_world: World) -
     with api_world.store.reading() as connection:
         actions = [e.action for e in read_entries(connection, head, 100)]
     assert actions == ["login.failed"]
+
+
+def test_the_sign_in_form_is_rate_limited_as_the_api(api_world: World) -> None:
+    client = browser(api_world, settings=ApiSettings(login_failures=2, login_window=600))
+    token = csrf_of_page(client.get("/login").text)
+    wrong = {"username": "opb-viewer", "password": "wrong password", "csrf": token}
+    assert [client.post("/login", data=wrong).status_code for _ in range(2)] == [401, 401]
+    right = {**wrong, "password": PASSWORD}
+    limited = client.post("/login", data=right)
+    assert limited.status_code == 429
+    assert "Too many failed sign-ins: try again in" in limited.text
+    assert "dronefab_session" not in limited.headers.get("set-cookie", "")
 
 
 def test_signing_out_takes_its_csrf_token_and_ends_the_session(api_world: World) -> None:

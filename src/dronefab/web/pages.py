@@ -7,15 +7,16 @@ as the API does (:func:`dronefab.api.auth.read_as`): a record the user may not k
 from __future__ import annotations
 
 from typing import Annotated, Any
+from urllib.parse import quote
 
 from fastapi import APIRouter, Form, HTTPException, Query, Request
 from fastapi.responses import RedirectResponse, Response
-from sqlalchemy import Connection
+from sqlalchemy import Connection, select
 from starlette.concurrency import run_in_threadpool
 
 from dronefab.api.auth import Caller, issue_for, read_as, store_of
 from dronefab.api.events import check_allowed
-from dronefab.storage import access
+from dronefab.storage import access, schema
 from dronefab.storage.access import NotAllowed, NotVisible, Scope
 from dronefab.storage.ingest import RefusedError, record_events
 from dronefab.storage.tokens import revoke_token
@@ -219,6 +220,12 @@ def _record_now(request: Request, caller: Caller, site: str, raw: dict[str, str]
     store = store_of(request)
     with read_as(store, caller) as session:
         check_allowed(session.scope, [event])  # 404 / 403 as POST /api/v1/events answers
+        # A form sent again (a reload, a double click) names its event recorded already: its
+        # `at` differs, which the door would refuse as other content under the same id.
+        sent = _recorded_here(session.connection, form.event, site)
+    back = f"/sites/{quote(site, safe='')}"
+    if sent:
+        return RedirectResponse(f"{back}?already={form.event}", status_code=303)
     if not form.problems:
         try:
             result = record_events(store, [event], source="web", by=caller.name, actor=caller.actor)
@@ -227,8 +234,15 @@ def _record_now(request: Request, caller: Caller, site: str, raw: dict[str, str]
                 form.refuse(completion.field_of(problem), problem.message)
         else:
             note = "recorded" if result.batch is not None else "already"
-            return RedirectResponse(f"/sites/{site}?{note}={form.event}", status_code=303)
+            return RedirectResponse(f"{back}?{note}={form.event}", status_code=303)
     return _site_page(request, caller, site, form, status=422)
+
+
+def _recorded_here(connection: Connection, event: str, site: str) -> bool:
+    """An event of id ``event`` is recorded at ``site`` (a site the caller may record at)."""
+    e = schema.events.c
+    found = connection.execute(select(e.id).where(e.id == event, e.site == site)).first()
+    return found is not None
 
 
 @router.get("/trace")
