@@ -10,7 +10,6 @@ answered as a page in the user's language: a page without a session sends to the
 from __future__ import annotations
 
 from collections.abc import Awaitable, Callable
-from functools import cache
 from pathlib import Path
 from typing import Any
 from urllib.parse import quote
@@ -25,7 +24,7 @@ from dronefab.api import ApiSettings, create_app
 from dronefab.api.settings import PREFIX
 from dronefab.storage.access import NotAllowed, NotVisible
 from dronefab.storage.database import Store
-from dronefab.web import i18n
+from dronefab.web import charts, i18n
 from dronefab.web.pages import router
 from dronefab.web.render import language_of, render
 from dronefab.web.session import SignInNeededError
@@ -51,17 +50,10 @@ def create_service(
     return app
 
 
-@cache
-def _plotly() -> bytes:
-    from plotly.offline import get_plotlyjs
-
-    return str(get_plotlyjs()).encode("utf-8")
-
-
 def plotly_js() -> Response:
     """The installed plotly package's plotly.js, served from here (no CDN)."""
     headers = {"Cache-Control": "public, max-age=86400"}
-    return Response(_plotly(), media_type="text/javascript", headers=headers)
+    return Response(charts.plotly_js(), media_type="text/javascript", headers=headers)
 
 
 async def _sign_in(request: Request, exc: Exception) -> Response:

@@ -22,7 +22,7 @@ from dronefab.storage.ingest import RefusedError, record_events
 from dronefab.storage.tokens import revoke_token
 from dronefab.storage.users import MAX_PASSWORD
 from dronefab.web import completion, i18n
-from dronefab.web.charts import customer_figure, output_figure
+from dronefab.web.charts import customer_figure, output_figure, preempted_styles
 from dronefab.web.render import language_of, render
 from dronefab.web.session import (
     COOKIE,
@@ -143,6 +143,7 @@ def dashboard(request: Request, caller: PageCaller) -> Response:
     if kpis is not None:
         context["output_figure"] = output_figure(kpis.get("output", {}), _)
         context["customer_figure"] = customer_figure(kpis["customers"], _)
+        context["preempted_styles"] = preempted_styles()
     return render(request, "dashboard.html", context, caller=caller)
 
 

@@ -20,12 +20,13 @@ from jinja2 import Environment, FileSystemLoader, select_autoescape
 
 from dronefab.api.auth import Caller
 from dronefab.web import i18n
+from dronefab.web.charts import EMPTY_STYLE
 from dronefab.web.session import csrf_of
 
 TEMPLATES = Path(__file__).parent / "templates"
 
 PAGE_POLICY = (
-    "default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self' data:; "
+    f"default-src 'none'; script-src 'self'; style-src 'self' {EMPTY_STYLE}; img-src 'self' data:; "
     "font-src 'self'; connect-src 'self'; form-action 'self'; frame-ancestors 'none'; "
     "base-uri 'none'"
 )
