@@ -58,6 +58,9 @@ def test_an_operator_sees_another_operators_site_but_none_of_its_records(api_wor
         assert record in own
         assert record not in other
     assert "North works" in other
+    # frame F9: 5 received, 2 consumed by north-c9; screws: 20 opening, 8 consumed
+    assert '<td>frame</td><td>F9</td><td class="n">3</td><td class="n">0</td>' in own
+    assert '<td>screw</td><td></td><td class="n">12</td>' in own
 
 
 def test_a_customer_traces_its_serial_without_lots_or_suppliers(api_world: World) -> None:

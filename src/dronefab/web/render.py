@@ -54,7 +54,9 @@ def figure_json(figure: dict[str, Any]) -> str:
 
 
 def number(value: Any) -> str:
-    """A quantity as the pages show it: whole numbers without ``.0``."""
+    """A quantity as the pages show it: whole numbers without ``.0``, nothing known as a dash."""
+    if value is None:
+        return "\u2014"
     if isinstance(value, float) and value.is_integer():
         return f"{int(value):,}".replace(",", "\u202f")
     if isinstance(value, float):
