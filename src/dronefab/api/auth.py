@@ -143,6 +143,19 @@ def sign_in(
     password: Annotated[str, Form(max_length=MAX_PASSWORD)],
 ) -> dict[str, str]:
     """``{"access_token": TOKEN, "token_type": "bearer"}`` for a user name and password."""
+    return {"access_token": issue_for(request, username, password), "token_type": "bearer"}
+
+
+def issue_for(request: Request, username: str, password: str) -> str:
+    """A new token for a user name and password, rate-limited and logged (the web UI's sign-in
+    uses it too, its session being such a token).
+
+    Raises
+    ------
+    HTTPException
+        429 (with ``Retry-After``) after too many failed sign-ins; 401 for a wrong user name or
+        password.
+    """
     settings = settings_of(request)
     limiter: LoginLimiter = request.app.state.limiter
     client = request.client.host if request.client is not None else "unknown"
@@ -164,7 +177,7 @@ def sign_in(
         limiter.failed(*keys)
         raise _refuse("wrong user name or password")
     limiter.succeeded(keys[0])
-    return {"access_token": token, "token_type": "bearer"}
+    return token
 
 
 @router.delete("/token", status_code=204, summary="Sign out: revoke this token")

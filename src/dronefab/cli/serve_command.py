@@ -19,15 +19,16 @@ def serve(
     port: Annotated[int, typer.Option("--port", help="The port to listen on.")] = 8000,
     db: DbOption = None,
 ) -> None:
-    """Run the API (under /api/v1; its OpenAPI document at /api/v1/openapi.json) until Ctrl-C."""
+    """Run the web UI and the API (under /api/v1; its OpenAPI document at /api/v1/openapi.json)
+    until Ctrl-C."""
     if not 1 <= port <= 65535:
         message = f"--port: got {port}; expected a port number from 1 to 65535"
         raise UsageError(message)
     import uvicorn
 
-    from dronefab.api import create_app
+    from dronefab.web import create_service
 
-    application = create_app(db)  # a store that cannot be opened is refused before listening
+    application = create_service(db)  # a store that cannot be opened is refused before listening
     out.print(f"{application.state.store.url}: serving http://{host}:{port}/api/v1 (Ctrl-C stops)")
     # uvicorn's access log names the method and path only: no header (tokens) nor body
     # (passwords) is logged.

@@ -1,0 +1,26 @@
+"use strict";
+// The pages' only script (the Content-Security-Policy allows no inline one).
+document.addEventListener("DOMContentLoaded", () => {
+  // A barcode scanner types a code and Enter: in a one-line field Enter moves to the next field
+  // instead of sending the form half filled (in a list, Enter starts the next line).
+  for (const field of document.querySelectorAll("input[data-scan]")) {
+    field.addEventListener("keydown", (event) => {
+      if (event.key !== "Enter") {
+        return;
+      }
+      const order = Array.from(field.form.querySelectorAll("input:not([type=hidden]), textarea, button"));
+      const next = order[order.indexOf(field) + 1];
+      if (next) {
+        event.preventDefault();
+        next.focus();
+      }
+    });
+  }
+  // Charts: the figure is JSON in a data attribute, drawn by the local copy of plotly.js.
+  if (window.Plotly) {
+    for (const element of document.querySelectorAll("[data-figure]")) {
+      const figure = JSON.parse(element.dataset.figure);
+      window.Plotly.newPlot(element, figure.data, figure.layout, {displaylogo: false, responsive: true});
+    }
+  }
+});
