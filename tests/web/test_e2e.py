@@ -8,6 +8,7 @@ package (``pip install playwright``; its own browser download is not used); skip
 
 from __future__ import annotations
 
+import os
 import socket
 import threading
 import time
@@ -32,11 +33,22 @@ FLAGS = [
     "--disable-sync",
 ]
 
-sync_api = pytest.importorskip(
-    "playwright.sync_api", reason="playwright is not installed (pip install playwright)"
-)
+pytestmark = pytest.mark.slow  # a browser per module: not in the quick subset
+
+
+def _missing(reason: str) -> None:
+    """Skip the module, unless CI requires the browser (DRONEFAB_REQUIRE_CHROMIUM=1): fail."""
+    if os.environ.get("DRONEFAB_REQUIRE_CHROMIUM") == "1":
+        pytest.fail(f"{reason} (DRONEFAB_REQUIRE_CHROMIUM=1: not skipping)", pytrace=False)
+    pytest.skip(reason, allow_module_level=True)
+
+
+try:
+    from playwright import sync_api
+except ImportError:
+    _missing("playwright is not installed (pip install playwright)")
 if not CHROMIUM.exists():
-    pytest.skip("no /usr/bin/chromium (apt-get install chromium)", allow_module_level=True)
+    _missing("no /usr/bin/chromium (apt-get install chromium)")
 
 
 @pytest.fixture(scope="module")
