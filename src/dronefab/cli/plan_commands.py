@@ -116,7 +116,8 @@ def report_command(
         ),
     ] = None,
 ) -> None:
-    """Write the report of any results folder: one HTML file that works offline."""
+    """Write the report of any results folder: an HTML page that works offline (with
+    plotly.min.js beside it, shared by the pages of the folder)."""
     from dronefab.report.bundle import analysis_of, write_linked_reports, write_report
 
     # Inside the folder by default, so that reporting two folders does not overwrite the first.

@@ -1,4 +1,4 @@
-"""The buffers report: one self-contained HTML page of a folder written by ``dronefab buffers``.
+"""The buffers report: one offline HTML page of a folder written by ``dronefab buffers``.
 
 >>> from dronefab.report.buffers_page import write_buffers_report
 >>> write_buffers_report("buffers/", "buffers.html")  # doctest: +SKIP
@@ -6,7 +6,7 @@
 Sections, in order: headline figures (what the buffers cost, what the simulator check found,
 how they were sized), the value held per part and site, the simulator check in detail, the
 cut-offs each part's buffer covers, and every buffer row. Everything comes from buffers.csv and
-buffers.json (docs/risk.md); the plotly library is embedded once, so the file needs no network.
+buffers.json (docs/risk.md); the plotly library is loaded from ``plotly.min.js`` beside it, so nothing is downloaded.
 """
 
 from __future__ import annotations
@@ -19,9 +19,18 @@ from typing import Any
 import pandas as pd
 import plotly.graph_objects as go
 
-from dronefab.files import write_text
 from dronefab.report.figures import site_colours, style_figure
-from dronefab.report.html import card, escape, money, page, percent, section, table, units
+from dronefab.report.html import (
+    card,
+    escape,
+    money,
+    page,
+    percent,
+    section,
+    table,
+    units,
+    write_page,
+)
 from dronefab.report.sections import figure_html
 from dronefab.risk.buffers import read_buffers
 
@@ -66,7 +75,7 @@ def write_buffers_report(
     """
     summary, rows = read_buffers(buffers_dir)
     target = Path(out_html)
-    write_text(target, render_buffers_report(summary, rows, sites))
+    write_page(target, render_buffers_report(summary, rows, sites))
     return target
 
 

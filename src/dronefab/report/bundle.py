@@ -19,12 +19,12 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from dronefab.errors import UsageError
-from dronefab.files import write_text
 from dronefab.planning.plan import read_plan
 from dronefab.report.actuals_page import write_actuals_report
 from dronefab.report.buffers_page import write_buffers_report
 from dronefab.report.compare_page import write_compare_report
 from dronefab.report.design_page import write_design_report
+from dronefab.report.html import write_page
 from dronefab.report.plan_report import render_plan_report, write_plan_report
 from dronefab.report.risk_page import write_risk_report
 from dronefab.report.sections import plan_sites
@@ -153,5 +153,5 @@ def write_linked_reports(
         for analysis, folder in kinds.values()
     ]
     links = [(analysis.label, analysis.page) for analysis, _ in kinds.values()]
-    write_text(target, render_plan_report(plan, links))
+    write_page(target, render_plan_report(plan, links))
     return [target, *pages]

@@ -1,4 +1,4 @@
-"""The stress-test report: one self-contained HTML page of a simulation folder.
+"""The stress-test report: one offline HTML page of a simulation folder.
 
 >>> from dronefab.report.simulation_page import write_simulation_report
 >>> write_simulation_report("simulation/", "simulation.html")  # doctest: +SKIP
@@ -7,7 +7,7 @@ Sections, in order: headline figures per customer (delivered units and on-time f
 the runs, against the plan), fan charts of cumulative deliveries against the plan, the units each
 site's strikes and each supplier's outages cost (a tornado), days down per site, and the time to
 recover after a strike. Everything comes from the folder written by ``dronefab simulate``
-(docs/simulate.md); the plotly library is embedded once, so the file needs no network.
+(docs/simulate.md); the plotly library is loaded from ``plotly.min.js`` beside it, so nothing is downloaded.
 """
 
 from __future__ import annotations
@@ -26,7 +26,6 @@ import plotly.graph_objects as go
 from plotly.subplots import make_subplots
 
 from dronefab.errors import UsageError
-from dronefab.files import write_text
 from dronefab.readback import (
     SIMULATION_TABLES,
     SimulationSummary,
@@ -42,7 +41,18 @@ from dronefab.report.figures import (
     style_figure,
 )
 from dronefab.report.figures import site_colours as figures_site_colours
-from dronefab.report.html import card, day, escape, page, percent, rating, section, table, units
+from dronefab.report.html import (
+    card,
+    day,
+    escape,
+    page,
+    percent,
+    rating,
+    section,
+    table,
+    units,
+    write_page,
+)
 from dronefab.report.sections import figure_html
 
 __all__ = ["SECTIONS", "box_trace", "render_simulation_report", "write_simulation_report"]
@@ -150,7 +160,7 @@ def write_simulation_report(
         If ``sim_dir`` is not a complete simulation folder.
     """
     target = Path(out_html)
-    write_text(target, render_simulation_report(read_simulation(sim_dir), sites))
+    write_page(target, render_simulation_report(read_simulation(sim_dir), sites))
     return target
 
 
