@@ -2,7 +2,7 @@
 
 Time runs along x as dates, so a reader sees weeks, not period numbers (hovering shows both):
 a bar or heatmap cell spans its period, a cumulative value sits at the end of its period. Every function takes the plan's DataFrames as read from the plan
-folder (see SCENARIO.md, "Plan output") and returns a :class:`plotly.graph_objects.Figure`.
+folder (see docs/planning.md, "The plan folder") and returns a :class:`plotly.graph_objects.Figure`.
 """
 
 from __future__ import annotations
