@@ -28,7 +28,11 @@ def plan_command(
     ] = False,
     time_limit: Annotated[
         float | None,
-        typer.Option("--time-limit", min=0.1, help="Seconds the solver may take per solve."),
+        typer.Option(
+            "--time-limit",
+            min=0.1,
+            help="Seconds the solver may take per solve (default: no limit; 300 with --integer).",
+        ),
     ] = None,
     no_explain: Annotated[
         bool, typer.Option("--no-explain", help="Skip explanations of late units (faster).")
