@@ -111,3 +111,6 @@ def test_cutoff_days_refuses_no_days_naming_the_flag(value: str) -> None:
     result = CliRunner().invoke(app, ["buffers", "x.yaml", "--cutoff-days", value])
     assert result.exit_code == 2
     assert "--cutoff-days" in result.output and "Traceback" not in result.output
+    # the help no longer offers 0 ([x>=0.0]) only for the command to refuse it
+    line = next(line for line in _help("buffers").splitlines() if "--cutoff-days" in line)
+    assert "x>=0" not in line, line
