@@ -103,11 +103,12 @@ class ScenarioError(DronefabError):
     Parameters
     ----------
     problems
-        All problems found (errors and warnings); at least one is an error.
+        All problems found (errors and warnings); at least one is an error. Kept in the
+        order given: the loader puts root causes first (see ``dronefab.model.loader.build``).
     """
 
     def __init__(self, problems: Iterable[Problem]) -> None:
-        self.problems: list[Problem] = sorted(problems, key=sort_key)
+        self.problems: list[Problem] = list(problems)
         errors = self.errors
         lines = [str(p) for p in errors[:20]]
         if len(errors) > 20:

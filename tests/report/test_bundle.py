@@ -95,6 +95,9 @@ def test_demo_runs_every_stage_and_links_their_pages(tmp_path: Path) -> None:
     pages = {href for href, _ in _links(folder / "report.html")}
     assert pages == {"simulation.html", "risk.html", "buffers.html", "design.html", "actuals.html"}
     assert all((folder / p).is_file() for p in pages)
+    # issue 15: the design folder has its curve, as `dronefab design` writes it (defect 15),
+    # and the pages share one plotly (defect 14)
+    assert (folder / "design" / "curve.html").is_file() and (folder / "plotly.min.js").is_file()
     for stage in ("stress test:", "risk:", "buffers:", "design:", "record:", "replan from"):
         assert stage in result.output
     _check_demo_record(folder)

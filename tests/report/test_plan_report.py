@@ -109,8 +109,10 @@ def test_report_is_one_offline_file_with_plotly_once(
     links = re.findall(r"<link\b[^>]*\bhref\s*=\s*[\"']?([^\"' >]+)", text, flags=re.I)
     assert not [s for s in sources + links if re.match(r"(https?:)?//", s, flags=re.I)]
     assert not re.search(r"url\(\s*[\"']?(https?:)?//", text.split("<script", 1)[0], flags=re.I)
-    assert text.count(get_plotlyjs()) == 1
-    assert len(re.findall(r"\* plotly\.js v\d", text)) == 1
+    # plotly once, beside the page, not inlined (issue 15, defect 14)
+    assert sources == ["plotly.min.js"]
+    assert not re.findall(r"\* plotly\.js v\d", text)
+    assert (plan_dir.parent / "plotly.min.js").read_text(encoding="utf-8") == get_plotlyjs()
     leftovers = [p.name for p in plan_dir.parent.iterdir() if p.name.endswith(".part")]
     assert leftovers == []
 

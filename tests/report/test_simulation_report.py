@@ -61,8 +61,8 @@ def test_the_page_is_one_offline_file_with_plotly_once(simulated: tuple[Path, st
     folder, text = simulated
     assert text.startswith("<!DOCTYPE html>")
     sources = re.findall(r"<script\b[^>]*\bsrc\s*=\s*[\"']?([^\"' >]+)", text, flags=re.I)
-    assert not [s for s in sources if re.match(r"(https?:)?//", s, flags=re.I)]
-    assert text.count(get_plotlyjs()) == 1
+    assert sources == ["plotly.min.js"]  # once, beside the page (issue 15, defect 14)
+    assert (folder.parent / "plotly.min.js").read_text(encoding="utf-8") == get_plotlyjs()
     assert not [p for p in folder.parent.iterdir() if p.name.endswith(".part")]
     for anchor, title in SECTIONS:
         assert f'<section id="{anchor}">' in text
@@ -153,7 +153,8 @@ def test_the_report_command_picks_the_page_of_the_folder(
     )
     assert compared.exit_code == 0, compared.output
     text = (out / "compare.html").read_text(encoding="utf-8")
-    assert text.count(get_plotlyjs()) == 1
+    assert '<script type="text/javascript" src="plotly.min.js"' in text
+    assert (out / "plotly.min.js").read_text(encoding="utf-8") == get_plotlyjs()
     for anchor, _ in COMPARE_SECTIONS:
         assert f'<section id="{anchor}">' in text
     assert 'data-table="variants"' in text and "risky-2" in text

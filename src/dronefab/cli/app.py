@@ -55,6 +55,12 @@ class _Commands(TyperGroup):
     (the console script, ``python -m dronefab``, tests through CliRunner) behaves the same.
     """
 
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        from dronefab.cli.help import polish
+
+        polish(self)  # value names, panels in the order of the work, an example per command
+
     def invoke(self, ctx: Any) -> Any:  # a click Context (typer vendors click)
         try:
             return super().invoke(ctx)

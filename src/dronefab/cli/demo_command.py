@@ -75,6 +75,7 @@ def _analyses(
     scenario: Scenario, planned: Plan, folder: Path, show: Stages, lines: list[str]
 ) -> list[Path]:
     """Run the stress test, risk, buffers and design stages; one summary line each."""
+    from dronefab.report.design_page import write_curve_html
     from dronefab.risk import assess_risk, write_risk
     from dronefab.risk.buffers_check import recommend_buffers
     from dronefab.risk.design import DesignOptions, design
@@ -117,6 +118,8 @@ def _analyses(
         progress=show,
     )
     chosen.write(folder / "design")
+    if chosen.curve:  # as `dronefab design` writes it
+        write_curve_html(folder / "design")
     opened = chosen.summary()["open_sites"]
     lines.append(f"design: open {', '.join(opened) if opened else 'no candidate site'}")
     lines.extend(_record(scenario, planned, folder, show))

@@ -28,7 +28,11 @@ def plan_command(
     ] = False,
     time_limit: Annotated[
         float | None,
-        typer.Option("--time-limit", min=0.1, help="Seconds the solver may take per solve."),
+        typer.Option(
+            "--time-limit",
+            min=0.1,
+            help="Seconds the solver may take per solve (default: no limit; 300 with --integer).",
+        ),
     ] = None,
     no_explain: Annotated[
         bool, typer.Option("--no-explain", help="Skip explanations of late units (faster).")
@@ -116,7 +120,8 @@ def report_command(
         ),
     ] = None,
 ) -> None:
-    """Write the report of any results folder: one HTML file that works offline."""
+    """Write the report of any results folder: an HTML page that works offline (with
+    plotly.min.js beside it, shared by the pages of the folder)."""
     from dronefab.report.bundle import analysis_of, write_linked_reports, write_report
 
     # Inside the folder by default, so that reporting two folders does not overwrite the first.

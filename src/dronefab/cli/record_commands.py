@@ -31,12 +31,16 @@ AsOfOption = Annotated[
     str | None,
     typer.Option(
         "--as-of",
-        help="Read the record at this date (its midnight, UTC) or timestamp with an offset.",
+        help="Read the record at this date (its midnight, UTC) or timestamp with an offset "
+        "(default: as it stands now).",
         show_default=False,
     ),
 ]
 ByOption = Annotated[
-    str | None, typer.Option("--by", help="Who records it (a user id).", show_default=False)
+    str | None,
+    typer.Option(
+        "--by", help="Who records it, a user id (default: nobody named).", show_default=False
+    ),
 ]
 
 db_app = typer.Typer(name="db", help="Create, upgrade and load the store.", no_args_is_help=True)
@@ -105,9 +109,12 @@ def orders_command(
     out_file: Annotated[Path, typer.Option("--out", help="CSV file to write.")] = Path(
         "orders.csv"
     ),
-    site: Annotated[str | None, typer.Option("--site", help="Only this site.")] = None,
+    site: Annotated[
+        str | None, typer.Option("--site", help="Only this site (default: every site).")
+    ] = None,
     kind: Annotated[
-        str | None, typer.Option("--kind", help="work, purchase, transfer or delivery.")
+        str | None,
+        typer.Option("--kind", help="work, purchase, transfer or delivery (default: every kind)."),
     ] = None,
     as_of: AsOfOption = None,
     db: DbOption = None,
@@ -154,7 +161,9 @@ def stock_command(
     out_file: Annotated[
         Path | None, typer.Option("--out", help="CSV file to write (default: print a table).")
     ] = None,
-    site: Annotated[str | None, typer.Option("--site", help="Only this site.")] = None,
+    site: Annotated[
+        str | None, typer.Option("--site", help="Only this site (default: every site).")
+    ] = None,
     as_of: AsOfOption = None,
     db: DbOption = None,
 ) -> None:

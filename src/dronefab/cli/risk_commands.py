@@ -55,9 +55,11 @@ def buffers_command(
     ] = DEFAULT_PROBABILITY,
     cutoff_days: Annotated[
         float | None,
+        # No min here: click would accept 0, which BufferOptions refuses (naming the flag): a
+        # cut-off of no days needs no buffer.
         typer.Option(
-            min=0.0,
-            help="Cut-off length in days for every supplier, instead of the quantile (above 0).",
+            help="Cut-off length in days for every supplier, above 0 (default: the quantile "
+            "of each supplier's cut-offs that --probability names).",
         ),
     ] = None,
     long_lead_days: Annotated[
@@ -67,7 +69,9 @@ def buffers_command(
     check_runs: Annotated[
         int, typer.Option(min=0, help="Simulator runs to check the buffers with (0 skips).")
     ] = DEFAULT_CHECK_RUNS,
-    seed: Annotated[int | None, typer.Option(help="Seed (default: risks.seed, else 0).")] = None,
+    seed: Annotated[
+        int | None, typer.Option(min=0, help="Seed (default: risks.seed, else 0).")
+    ] = None,
     chunk: Annotated[int, typer.Option(min=1, help="Runs simulated together (memory).")] = 256,
     max_memory: MaxMemoryOption = None,
 ) -> None:
@@ -221,7 +225,9 @@ def design_command(
     scenarios: Annotated[
         int, typer.Option("--scenarios", min=0, help="Strike scenarios to sample (0: no strikes).")
     ] = 50,
-    seed: Annotated[int | None, typer.Option(help="Seed (default: risks.seed, else 0).")] = None,
+    seed: Annotated[
+        int | None, typer.Option(min=0, help="Seed (default: risks.seed, else 0).")
+    ] = None,
     time_limit: Annotated[
         float,
         typer.Option(
@@ -246,7 +252,11 @@ def design_command(
     ] = "auto",
     max_open: Annotated[
         int | None,
-        typer.Option("--max-open", min=0, help="At most N candidates open; the curve runs 0..N."),
+        typer.Option(
+            "--max-open",
+            min=0,
+            help="At most N candidates open (default: any number); the curve runs 0..N.",
+        ),
     ] = None,
     budget: Annotated[
         list[float] | None,

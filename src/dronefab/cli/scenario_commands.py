@@ -63,7 +63,12 @@ def scenario_summary(scenario: Scenario) -> Table:
 def validate(
     scenario: ScenarioArg,
     output_format: Annotated[
-        str, typer.Option("--format", help="text (for people) or json (for editors and scripts).")
+        str,
+        typer.Option(
+            "--format",
+            metavar="text|json",  # checked below, naming the flag (an exit 2 scripts rely on)
+            help="text (for people) or json (for editors and scripts).",
+        ),
     ] = "text",
     quiet: Annotated[bool, typer.Option("--quiet", "-q", help="Print problems only.")] = False,
 ) -> None:
@@ -108,7 +113,7 @@ def _print_json(result: Validation) -> None:
 def schema(
     output: Annotated[
         Path | None,
-        typer.Option("--out", "-o", help="Write the schema to this file instead of printing it."),
+        typer.Option("--out", "-o", help="Write the schema to this file (default: print it)."),
     ] = None,
 ) -> None:
     """Print the JSON Schema of the scenario format (for editor completion and checks)."""
@@ -176,7 +181,9 @@ def generate(
     target: Annotated[Path, typer.Argument(help="Folder to write the generated scenario into.")],
     sites: Annotated[int, typer.Option(min=1, help="Number of production sites.")] = 10,
     periods: Annotated[int, typer.Option(min=1, help="Number of weekly periods.")] = 52,
-    seed: Annotated[int, typer.Option(help="Random seed: the same seed gives the same files.")] = 0,
+    seed: Annotated[
+        int, typer.Option(min=0, help="Random seed: the same seed gives the same files.")
+    ] = 0,
     demand_rows: Annotated[
         int | None,
         typer.Option(

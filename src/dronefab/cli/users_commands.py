@@ -124,7 +124,7 @@ def audit_verify(
         typer.Option(
             "--expect-head",
             help="A head hash printed by an earlier verify and kept elsewhere: it must still be "
-            "in the chain (this detects entries removed from the end).",
+            "in the chain (this detects entries removed from the end; default: not checked).",
             show_default=False,
         ),
     ] = None,

@@ -35,6 +35,9 @@ class Context:
     problems: list[Problem]
     absent: dict[str, list[tuple[PathKey, str]]] = field(default_factory=dict)
     """References into a table that declares no ids at all, reported once per table."""
+    unchecked: dict[str, list[tuple[PathKey, str]]] = field(default_factory=dict)
+    """References into a table not read in full (:attr:`Declared.incomplete`): what they
+    point to may be in the part not read, so they are summed up in one line per table."""
 
     def report(self, path: PathKey, message: str, severity: Severity = Severity.ERROR) -> None:
         """Add a problem at ``path``."""
@@ -74,9 +77,25 @@ def _reference(
         return True
     if not known:  # the whole table is missing: one problem for all its references
         ctx.absent.setdefault(tables[-1], []).append((row.path_of(column), value))
-    elif not ctx.declared.incomplete.intersection(tables):
+    elif unread := sorted(ctx.declared.incomplete.intersection(tables)):
+        ctx.unchecked.setdefault(unread[0], []).append((row.path_of(column), value))
+    else:
         ctx.report(row.path_of(column), f"unknown {noun} '{value}'{note}{_hint(value, known)}")
     return False
+
+
+def _report_unchecked(ctx: Context) -> None:
+    """One line per table not read in full, for the references into it that found nothing:
+    the table's own problem is the cause, reported above; one error per reference would
+    bury it."""
+    for table, references in ctx.unchecked.items():
+        path, value = references[0]
+        count = f"{len(references)} references" if len(references) > 1 else "1 reference"
+        message = (
+            f"{count} into this table could not be checked, as it was not read in full "
+            f"(the first: {format_path(path)} '{value}'); fix the table's problems first"
+        )
+        ctx.report((table,), message)
 
 
 def _hint(value: str, known: set[str]) -> str:
@@ -251,7 +270,8 @@ def check_item_kinds(ctx: Context) -> None:
         expect(row, "item", ("purchased",), "orders are placed only for purchased items")
     for row in ctx.rows["demand"]:
         expect(row, "item", ("product",), "demand must be for a product")
-    supplied = {(row.value.supplier, row.value.item) for row in ctx.rows["supplies"]}
+    # supplies rows that failed their own validation count: their problem is the cause
+    supplied = ctx.declared.named_together("supplies", "supplier", "item")
     supplier_ids = set(ctx.ids("suppliers"))
     for row in ctx.rows["on_order"]:
         key = (row.value.supplier, row.value.item)
@@ -260,6 +280,9 @@ def check_item_kinds(ctx: Context) -> None:
             and kinds.get(row.value.item) == "purchased"
             and key not in supplied
         ):
+            if "supplies" in ctx.declared.incomplete:
+                ctx.unchecked.setdefault("supplies", []).append((row.path_of("item"), key[1]))
+                continue
             message = f"supplier '{key[0]}' has no supplies row for '{key[1]}'; add one or correct the order"
             ctx.report(row.path_of("item"), message)
 
@@ -429,4 +452,5 @@ def run_checks(
     ctx = Context(rows, declared, locations, horizon, risks, [])
     for check in CHECKS:
         check(ctx)
+    _report_unchecked(ctx)
     return ctx.problems

@@ -233,23 +233,27 @@ def build(
     if doc.problems and not doc.data:
         # unreadable: anything more would be noise
         return Validation(None, _visible(doc.problems))
-    problems = list(doc.problems)
-    problems += unknown_top_level_keys(doc)
+    # Root causes first: what reading found, then keys and headers, then cells, then
+    # references across tables (which often only echo an earlier problem).
+    stages: list[list[Problem]] = [list(doc.problems), unknown_top_level_keys(doc)]
     name, horizon, risks, found = _header(doc)
-    problems += found
     raw = collect_rows(doc, base_dir, display_dir, policy)
-    problems += raw.problems
+    stages[1] += found + raw.problems
     checked: dict[str, list[CheckedRow[Any]]] = {}
+    cells: list[Problem] = []
     for table, spec in TABLES.items():
         checked[table], found = validate_rows(spec, raw.rows[table], doc.locations)
-        problems += found
-    problems += run_checks(
+        cells += found
+    references = run_checks(
         checked, declared_ids(raw, doc, base_dir, policy), doc.locations, horizon, risks
     )
-    # A value that could not be read is reported where it is read, not again as wrong.
-    later = [p for p in problems[len(doc.problems) :] if p.path not in doc.unreadable]
-    problems = [*doc.problems, *later]
-    problems = _visible(sorted(problems, key=sort_key))
+    stages += [cells, references]
+    problems = []
+    for index, stage in enumerate(stages):
+        # A value that could not be read is reported where it is read, not again as wrong.
+        kept = stage if index == 0 else [p for p in stage if p.path not in doc.unreadable]
+        problems += sorted(kept, key=sort_key)
+    problems = _visible(problems)
     if any(p.is_error for p in problems) or name is None or horizon is None or risks is None:
         return Validation(None, problems)
     return Validation(_assemble(name, horizon, risks, checked), problems)

@@ -8,6 +8,7 @@ closest known name for a misspelt key or value.
 from __future__ import annotations
 
 import difflib
+import re
 import types
 import typing
 from collections.abc import Collection, Iterable, Sequence
@@ -31,7 +32,18 @@ def closest(word: str, choices: Iterable[str]) -> str | None:
         return same_but_case[0]
     # 0.65: at 0.6 any five-letter word sharing three letters is "close" (notes -> sites)
     matches = difflib.get_close_matches(str(word), pool, n=1, cutoff=0.65)
-    return matches[0] if matches else None
+    if matches or _squeeze(str(word)) == str(word):
+        return matches[0] if matches else None
+    # a workbook's title ("Lead time") for a column id ("lead_time_days"): compare letters
+    # and digits only, case aside (not for a plain word: 'owner' is not 'on_order')
+    squeezed = {_squeeze(choice): choice for choice in reversed(pool)}
+    matches = difflib.get_close_matches(_squeeze(str(word)), squeezed, n=2, cutoff=0.65)
+    # only a clear match: 'Penalty' is as near backlog_penalty as unmet_penalty
+    return squeezed[matches[0]] if len(matches) == 1 else None
+
+
+def _squeeze(word: str) -> str:
+    return re.sub(r"[^0-9a-z]+", "", word.casefold())
 
 
 def did_you_mean(word: str, choices: Iterable[str]) -> str:

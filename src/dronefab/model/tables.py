@@ -465,6 +465,12 @@ class Declared:
         """Every id written in ``column`` of ``table``."""
         return {_as_id(raw.data.get(column)) for raw in self.rows[table]} - {""}
 
+    def named_together(self, table: str, *columns: str) -> set[tuple[str, ...]]:
+        """The ids written in ``columns`` of each row of ``table``, as tuples."""
+        return {
+            tuple(_as_id(raw.data.get(column)) for column in columns) for raw in self.rows[table]
+        }
+
 
 def declared_ids(
     tables: RawTables, doc: SourceDocument, base_dir: Path, policy: FilePolicy | None = None
@@ -487,6 +493,10 @@ def declared_ids(
         ids[table] = set(written) - {""}
         if "" in written:  # a row without a usable id, which a reference may well mean
             incomplete.add(table)
+    # A header without a required column leaves every row of its table unread.
+    incomplete |= {_table_at(path) for path, missing in doc.missing_columns.items() if missing} - {
+        ""
+    }
     # What is nested in rows that could not be read was not read either.
     incomplete |= {spec.name for spec in NESTED.values() if spec.parent_table in incomplete}
     at: dict[str, list[str]] = {}
@@ -501,6 +511,12 @@ def declared_ids(
         if isinstance(risks, dict) and isinstance(risks.get(section), dict)
     }
     return Declared(ids, at, rows, incomplete, risk_keys)
+
+
+def _table_at(path: PathKey) -> str:
+    """The table a CSV reference at ``path`` holds (``("sites", 0, "work_centers")``)."""
+    key = str(path[-1]) if len(path) > 1 else str(path[0]) if path else ""
+    return NESTED[key].name if len(path) > 1 and key in NESTED else key
 
 
 def _as_id(value: Any) -> str:

@@ -224,6 +224,7 @@ def _read_sheet(
     known = _header_map(name)
     problems: list[Problem] = []
     columns: list[str | None] = []
+    named = {known.get(_normalise(str(label))) for label in header if label is not None}
     for index, label in enumerate(header):
         letter = get_column_letter(index + 1)
         if label is None or str(label).strip() == "":
@@ -232,7 +233,8 @@ def _read_sheet(
         column = known.get(_normalise(str(label)))
         if column is None and name in FLAT_TABLES:
             expected = table_columns(name)
-            hint = did_you_mean(str(label), expected) or f"; expected one of: {', '.join(expected)}"
+            unused = [column for column in expected if column not in named]
+            hint = did_you_mean(str(label), unused) or f"; expected one of: {', '.join(expected)}"
             where = Location(display, 1, name, letter)
             problems.append(Problem(where, "", f"unknown column '{label}'{hint}"))
         columns.append(column if column is not None else str(label))

@@ -1,4 +1,4 @@
-"""Reports: self-contained HTML pages and plots of plans.
+"""Reports: offline HTML pages and plots of plans.
 
 >>> from dronefab.report import write_plan_report
 >>> write_plan_report("plan/", "report.html")  # doctest: +SKIP

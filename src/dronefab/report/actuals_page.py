@@ -17,10 +17,9 @@ import plotly.graph_objects as go
 from plotly.subplots import make_subplots
 
 from dronefab.errors import UsageError
-from dronefab.files import write_text
 from dronefab.readback import ACTUALS_TABLE, ActualsSummary, read_summary, read_table
 from dronefab.report.figures import style_figure
-from dronefab.report.html import card, escape, page, percent, section, table, units
+from dronefab.report.html import card, escape, page, percent, section, table, units, write_page
 from dronefab.report.sections import figure_html
 
 COMMAND = "dronefab demo (the store's plan against actual)"
@@ -50,7 +49,7 @@ def write_actuals_report(folder: str | os.PathLike[str], out_html: str | os.Path
     info = read_summary(source / "actuals.json", ActualsSummary, COMMAND)
     frame = read_table(source / "actuals.csv", ACTUALS_TABLE, command=COMMAND)
     target = Path(out_html)
-    write_text(target, render_actuals_report(frame, info))
+    write_page(target, render_actuals_report(frame, info))
     return target
 
 

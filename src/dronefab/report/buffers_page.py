@@ -1,4 +1,4 @@
-"""The buffers report: one self-contained HTML page of a folder written by ``dronefab buffers``.
+"""The buffers report: one offline HTML page of a folder written by ``dronefab buffers``.
 
 >>> from dronefab.report.buffers_page import write_buffers_report
 >>> write_buffers_report("buffers/", "buffers.html")  # doctest: +SKIP
@@ -6,21 +6,31 @@
 Sections, in order: headline figures (what the buffers cost, what the simulator check found,
 how they were sized), the value held per part and site, the simulator check in detail, the
 cut-offs each part's buffer covers, and every buffer row. Everything comes from buffers.csv and
-buffers.json (docs/risk.md); the plotly library is embedded once, so the file needs no network.
+buffers.json (docs/risk.md); the plotly library is loaded from ``plotly.min.js`` beside it, so nothing is downloaded.
 """
 
 from __future__ import annotations
 
 import os
+from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
 import pandas as pd
 import plotly.graph_objects as go
 
-from dronefab.files import write_text
-from dronefab.report.figures import SITE_COLOURS, style_figure
-from dronefab.report.html import card, escape, money, page, percent, section, table, units
+from dronefab.report.figures import site_colours, style_figure
+from dronefab.report.html import (
+    card,
+    escape,
+    money,
+    page,
+    percent,
+    section,
+    table,
+    units,
+    write_page,
+)
 from dronefab.report.sections import figure_html
 from dronefab.risk.buffers import read_buffers
 
@@ -36,7 +46,10 @@ SECTIONS = (
 
 
 def write_buffers_report(
-    buffers_dir: str | os.PathLike[str], out_html: str | os.PathLike[str]
+    buffers_dir: str | os.PathLike[str],
+    out_html: str | os.PathLike[str],
+    *,
+    sites: Sequence[str] = (),
 ) -> Path:
     """Write the HTML report of a buffers folder.
 
@@ -46,6 +59,9 @@ def write_buffers_report(
         A folder written by ``dronefab buffers`` (buffers.csv and buffers.json).
     out_html
         The HTML file to write (atomically; its folder is created if needed).
+    sites
+        The site ids the pages written with it colour sites by (a linked report's plan);
+        by default the sites buffers.csv names.
 
     Returns
     -------
@@ -59,12 +75,15 @@ def write_buffers_report(
     """
     summary, rows = read_buffers(buffers_dir)
     target = Path(out_html)
-    write_text(target, render_buffers_report(summary, rows))
+    write_page(target, render_buffers_report(summary, rows, sites))
     return target
 
 
-def render_buffers_report(summary: dict[str, Any], rows: pd.DataFrame) -> str:
-    """The report of a buffers folder (its buffers.json and buffers.csv) as one HTML document."""
+def render_buffers_report(
+    summary: dict[str, Any], rows: pd.DataFrame, sites: Sequence[str] = ()
+) -> str:
+    """The report of a buffers folder (its buffers.json and buffers.csv) as one HTML document;
+    ``sites`` as for :func:`write_buffers_report`."""
     options = summary["options"]
     covered = (
         f"cut-offs of {options['cutoff_days']:g} days"
@@ -77,7 +96,7 @@ def render_buffers_report(summary: dict[str, Any], rows: pd.DataFrame) -> str:
     )
     bodies = [
         headline_section(summary),
-        value_section(rows),
+        value_section(rows, site_colours(sites, rows["site"])),
         check_section(summary.get("check")),
         cutoffs_section(summary),
         rows_section(rows),
@@ -153,18 +172,20 @@ def _method_card(summary: dict[str, Any]) -> str:
 
 
 # -- value ---------------------------------------------------------------------------------------
-def value_figure(rows: pd.DataFrame) -> go.Figure:
+def value_figure(rows: pd.DataFrame, colours: dict[str, str]) -> go.Figure:
     """Purchase value of the buffers, one bar per part, stacked by site."""
+    # whole numbers as read: a float fill value in an int64 pivot is deprecated in pandas 3
+    rows = rows.astype({"purchase_value": float, "buffer_units": float})
     value = rows.pivot_table(
         index="item", columns="site", values="purchase_value", aggfunc="sum", fill_value=0.0
     )
     value = value.loc[value.sum(axis=1).sort_values().index]  # largest at the top
     held = rows.pivot_table(
-        index="item", columns="site", values="buffer_units", aggfunc="sum", fill_value=0
+        index="item", columns="site", values="buffer_units", aggfunc="sum", fill_value=0.0
     )
     figure = go.Figure()
     sites = value.sum(axis=0).sort_values(ascending=False).index
-    for n, site in enumerate(sites):
+    for site in sites:
         if value[site].sum() <= 0:
             continue
         hover = [
@@ -178,7 +199,7 @@ def value_figure(rows: pd.DataFrame) -> go.Figure:
                 x=value[site].to_numpy(),
                 name=str(site),
                 orientation="h",
-                marker={"color": SITE_COLOURS[n % len(SITE_COLOURS)]},
+                marker={"color": colours[str(site)]},
                 text=hover,
                 textposition="none",
                 hovertemplate="%{text}<extra></extra>",
@@ -192,7 +213,7 @@ def value_figure(rows: pd.DataFrame) -> go.Figure:
     return figure
 
 
-def value_section(rows: pd.DataFrame) -> str:
+def value_section(rows: pd.DataFrame, colours: dict[str, str]) -> str:
     """The value held per part, stacked by site."""
     lead = "Where the money sits: each bar is a part, each colour a site."
     if rows.empty or rows["purchase_value"].sum() <= 0:
@@ -205,7 +226,7 @@ def value_section(rows: pd.DataFrame) -> str:
         "value",
         "Value held per part and site",
         lead,
-        figure_html(value_figure(rows), "value", caption),
+        figure_html(value_figure(rows, colours), "value", caption),
     )
 
 

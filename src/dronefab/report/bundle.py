@@ -19,17 +19,19 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from dronefab.errors import UsageError
-from dronefab.files import write_text
 from dronefab.planning.plan import read_plan
 from dronefab.report.actuals_page import write_actuals_report
 from dronefab.report.buffers_page import write_buffers_report
 from dronefab.report.compare_page import write_compare_report
 from dronefab.report.design_page import write_design_report
+from dronefab.report.html import write_page
 from dronefab.report.plan_report import render_plan_report, write_plan_report
 from dronefab.report.risk_page import write_risk_report
+from dronefab.report.sections import plan_sites
 from dronefab.report.simulation_page import write_simulation_report
 
-Writer = Callable[[Path, Path], Path]
+Writer = Callable[..., Path]
+"""``write(folder, out_html)``; with ``sites=`` for the kinds that colour sites."""
 
 
 @dataclass(frozen=True)
@@ -43,6 +45,8 @@ class Analysis:
     others: tuple[str, ...] = ()
     """Files only this kind writes: the folder is still recognised when its marker was deleted
     (and its writer then names the missing file)."""
+    by_site: bool = False
+    """Its page colours sites: linked to a plan, it takes the plan's sites (``sites=``)."""
 
 
 ANALYSES = (
@@ -55,8 +59,8 @@ ANALYSES = (
     ),
     Analysis("risk.csv", "Time to survive and recover", "risk.html", write_risk_report),
     Analysis("compare.csv", "Network variants compared", "compare.html", write_compare_report),
-    Analysis("runs.csv", "Stress test", "simulation.html", write_simulation_report),
-    Analysis("buffers.csv", "Buffer stock", "buffers.html", write_buffers_report),
+    Analysis("runs.csv", "Stress test", "simulation.html", write_simulation_report, by_site=True),
+    Analysis("buffers.csv", "Buffer stock", "buffers.html", write_buffers_report, by_site=True),
     Analysis("actuals.csv", "Plan against actual", "actuals.html", write_actuals_report),
 )
 
@@ -141,9 +145,13 @@ def write_linked_reports(
             f"page written beside it; name the report otherwise (e.g. report.html)"
         )
         raise UsageError(message)
+    sites = plan_sites(plan)  # one colour per site on every page (docs/report.md)
     pages = [
-        analysis.write(folder, target.parent / analysis.page) for analysis, folder in kinds.values()
+        analysis.write(folder, target.parent / analysis.page, sites=sites)
+        if analysis.by_site
+        else analysis.write(folder, target.parent / analysis.page)
+        for analysis, folder in kinds.values()
     ]
     links = [(analysis.label, analysis.page) for analysis, _ in kinds.values()]
-    write_text(target, render_plan_report(plan, links))
+    write_page(target, render_plan_report(plan, links))
     return [target, *pages]

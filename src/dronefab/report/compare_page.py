@@ -21,10 +21,9 @@ import plotly.graph_objects as go
 from plotly.subplots import make_subplots
 
 from dronefab.errors import FolderError, Location, Problem, UsageError
-from dronefab.files import write_text
 from dronefab.readback import COMPARE_TABLE, CompareSummary, read_summary, read_table
 from dronefab.report.figures import SITE_COLOURS, style_figure
-from dronefab.report.html import page, percent, section, table, units
+from dronefab.report.html import page, percent, section, table, units, write_page
 from dronefab.report.sections import figure_html
 from dronefab.report.simulation_page import box_trace, spread_text
 from dronefab.simulation.compare import per_run
@@ -65,7 +64,7 @@ def write_compare_report(
         If compare.json or compare.csv was edited or damaged, or they name different variants.
     """
     target = Path(out_html)
-    write_text(target, render_compare_report(compare_dir))
+    write_page(target, render_compare_report(compare_dir))
     return target
 
 

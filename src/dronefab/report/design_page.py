@@ -7,7 +7,7 @@ Sections: the headline (sites to open, cost, proven gap, on-time risk), the cand
 the trade-off curve of cost against the 10th percentile of on-time deliveries, the spread of
 on-time deliveries over the strike scenarios, and what was solved. Everything comes from a
 folder written by ``dronefab design`` (:meth:`dronefab.risk.design.Design.write`); the plotly
-library is embedded once, so the file needs no network.
+library is loaded from ``plotly.min.js`` beside it, so nothing is downloaded.
 """
 
 from __future__ import annotations
@@ -23,7 +23,17 @@ import plotly.io as pio
 
 from dronefab.files import write_text
 from dronefab.report.figures import inert_labels, style_figure
-from dronefab.report.html import card, escape, money, page, percent, rating, section, table
+from dronefab.report.html import (
+    card,
+    escape,
+    money,
+    page,
+    percent,
+    rating,
+    section,
+    table,
+    write_page,
+)
 from dronefab.report.sections import PLOTLY_CONFIG, figure_html
 from dronefab.risk.design import read_design
 
@@ -66,7 +76,7 @@ def write_design_report(
     """
     summary, frames = read_design(design_dir)
     target = Path(out_html)
-    write_text(target, render_design_report(summary, frames))
+    write_page(target, render_design_report(summary, frames))
     return target
 
 

@@ -2,20 +2,21 @@
 
 Time runs along x as dates, so a reader sees weeks, not period numbers (hovering shows both):
 a bar or heatmap cell spans its period, a cumulative value sits at the end of its period. Every function takes the plan's DataFrames as read from the plan
-folder (see SCENARIO.md, "Plan output") and returns a :class:`plotly.graph_objects.Figure`.
+folder (see docs/planning.md, "The plan folder") and returns a :class:`plotly.graph_objects.Figure`.
 """
 
 from __future__ import annotations
 
 import math
 import re
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from datetime import date, datetime, time, timedelta
 from typing import Any
 
 import numpy as np
 import pandas as pd
 import plotly.graph_objects as go
+from plotly.colors import qualitative
 from plotly.subplots import make_subplots
 
 from dronefab.model.schema import Horizon
@@ -35,6 +36,44 @@ SITE_COLOURS = [
     "#FF9DA6",
     "#BAB0AC",
 ]
+
+
+def _site_palette() -> tuple[str, ...]:
+    """The colours above (plotly's T10), then its Dark24, Alphabet and Light24, without
+    repeats: 84 colours."""
+    out: dict[str, str] = {}
+    for colours in (SITE_COLOURS, qualitative.Dark24, qualitative.Alphabet, qualitative.Light24):
+        for colour in colours:
+            out.setdefault(colour.upper(), colour.upper())
+    return tuple(out.values())
+
+
+SITE_PALETTE = _site_palette()
+
+
+def site_colours(known: Iterable[object], also: Iterable[object] = ()) -> dict[str, str]:
+    """One colour per site id, the same on every page: assigned by the id's place in the
+    sorted ids of the scenario's sites.
+
+    Parameters
+    ----------
+    known
+        The scenario's site ids (as a results folder lists them: a plan's capacity and
+        production, a stress test's sites.csv); any order, repeats allowed.
+    also
+        Sites a page shows that ``known`` lacks: coloured after them, so that they do not
+        shift the colours of the known ones.
+
+    Returns
+    -------
+    dict
+        Site id -> ``#RRGGBB``; past 84 sites the palette repeats.
+    """
+    first = sorted({str(site) for site in known})
+    rest = sorted({str(site) for site in also} - set(first))
+    return {site: SITE_PALETTE[n % len(SITE_PALETTE)] for n, site in enumerate(first + rest)}
+
+
 DEMAND_COLOUR = "#7b8794"
 DELIVERED_COLOUR = "#2f6fab"
 PLANNED_COLOUR = "#2f6fab"
@@ -263,9 +302,13 @@ def deliveries_figure(
 
 
 def production_figure(
-    production: pd.DataFrame, products: Sequence[str], horizon: Horizon
+    production: pd.DataFrame,
+    products: Sequence[str],
+    horizon: Horizon,
+    colours: dict[str, str] | None = None,
 ) -> go.Figure:
-    """Finished products started per period (``production.csv``, before yield losses), by site."""
+    """Finished products started per period (``production.csv``, before yield losses), by site
+    (coloured by ``colours``, from :func:`site_colours`; by default of the sites shown)."""
     made = (
         production[production["item"].isin(list(products))] if not production.empty else production
     )
@@ -275,7 +318,8 @@ def production_figure(
     labels = [period_label(horizon, p) for p in range(1, horizon.periods + 1)]
     figure = go.Figure()
     order = by_site.sum(axis=1).sort_values(ascending=False).index
-    for n, site in enumerate(order):
+    colours = site_colours(colours or (), order)
+    for site in order:
         mix = by_product.loc[site] if site in by_product.index.get_level_values(0) else None
         hover = []
         for t, label in enumerate(labels):
@@ -295,7 +339,7 @@ def production_figure(
                 y=by_site.loc[site].to_numpy(),
                 width=bar_width(horizon),
                 name=str(site),
-                marker={"color": SITE_COLOURS[n % len(SITE_COLOURS)]},
+                marker={"color": colours[str(site)]},
                 text=hover,
                 textposition="none",
                 hovertemplate="%{text}<extra></extra>",

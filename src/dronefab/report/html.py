@@ -1,17 +1,21 @@
 """HTML building blocks of the reports: the page, its stylesheet, tables, cards and numbers.
 
-Everything is inline (styles, scripts), so a report is one file that opens offline. Text is
-escaped on the way in.
+Styles are inline; the charting library is one ``plotly.min.js`` beside the pages of a folder
+(:func:`write_page`), so a report folder opens offline. Text is escaped on the way in.
 """
 
 from __future__ import annotations
 
 import html
 import math
+import os
 from collections.abc import Iterable, Sequence
 from datetime import date
+from pathlib import Path
 
 from plotly.offline import get_plotlyjs
+
+from dronefab.files import write_bytes, write_text
 
 CSS = """
 :root { --ink: #1f2933; --muted: #616e7c; --line: #d9e2ec; --panel: #ffffff; --page: #f4f6f8;
@@ -32,6 +36,7 @@ h3 { font-size: 16px; font-weight: 600; margin: 20px 0 6px; }
 p.lead { margin: 0 0 14px; color: var(--muted); }
 p.caption { margin: 6px 2px 0; color: var(--muted); font-size: 13.5px; }
 p.note { background: #eaf4ec; border-left: 4px solid var(--good); padding: 10px 14px; margin: 8px 0; }
+p.missing { background: #fdecea; border-left-color: var(--bad); }
 .panel { background: var(--panel); border: 1px solid var(--line); border-radius: 8px; padding: 12px 14px; }
 .cards { display: grid; grid-template-columns: repeat(auto-fill, minmax(270px, 1fr)); gap: 16px; }
 .cards.wide { grid-template-columns: 3fr 2fr; margin-top: 16px; }
@@ -218,6 +223,39 @@ def section(anchor: str, title: str, lead: str, body: str) -> str:
     )
 
 
+PLOTLY_FILE = "plotly.min.js"
+"""The charting library, written once into the folder of the pages that load it."""
+NO_PLOTLY = (
+    f"The charts did not load: they need {PLOTLY_FILE}, which dronefab writes beside this page. "
+    "Copy the whole folder, not this page alone, or write the report again with "
+    "'dronefab report'."
+)
+
+
+def write_plotly(folder: str | os.PathLike[str]) -> Path:
+    """Write ``plotly.min.js`` (of the installed plotly) into ``folder`` unless it is there.
+
+    Pages load it from beside them (``<script src="plotly.min.js">``): one copy for every page
+    of a folder instead of 5 MB inlined into each, and still nothing to download.
+    """
+    target = Path(folder) / PLOTLY_FILE
+    script = get_plotlyjs()
+    data = script.encode("utf-8")
+    if not (
+        target.is_file() and target.stat().st_size == len(data) and target.read_bytes() == data
+    ):
+        write_bytes(target, data)
+    return target
+
+
+def write_page(target: str | os.PathLike[str], text: str) -> Path:
+    """Write a page made by :func:`page` (atomically) and the plotly file beside it."""
+    path = Path(target)
+    write_text(path, text)
+    write_plotly(path.parent)
+    return path
+
+
 def page(
     title: str,
     subtitle: str,
@@ -226,7 +264,8 @@ def page(
     footer: str,
     links: Sequence[tuple[str, str]] = (),
 ) -> str:
-    """The whole document: styles and the plotly library inline, once, so it works offline.
+    """The whole document: styles inline, plotly loaded from ``plotly.min.js`` beside it
+    (:func:`write_page` writes it), so it works offline and a folder holds one copy.
 
     Parameters
     ----------
@@ -255,7 +294,7 @@ def page(
 <meta name="viewport" content="width=device-width, initial-scale=1">
 <title>{escape(title)}</title>
 <style>{CSS}</style>
-<script type="text/javascript">{get_plotlyjs()}</script>
+<script type="text/javascript" src="{PLOTLY_FILE}" charset="utf-8"></script>
 </head>
 <body>
 <header><div class="wrap">
@@ -264,6 +303,9 @@ def page(
 <nav>{nav}</nav>
 </div></header>
 <main class="wrap">
+<p id="no-plotly" class="note missing" hidden>{escape(NO_PLOTLY)}</p>
+<script>if (typeof window.Plotly === "undefined") {{
+document.getElementById("no-plotly").hidden = false; }}</script>
 {body}
 </main>
 <footer class="wrap">{escape(footer)}</footer>

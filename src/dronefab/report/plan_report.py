@@ -1,4 +1,4 @@
-"""The plan report: one self-contained HTML file a programme manager can open offline.
+"""The plan report: one offline HTML file a programme manager can open offline.
 
 >>> from dronefab.report import write_plan_report
 >>> write_plan_report("plan/", "report.html")  # doctest: +SKIP
@@ -6,7 +6,7 @@
 Sections, in order: headline figures (fill rates, units, costs, solver), deliveries against
 demand, production by site, capacity utilisation, chokepoint purchases, why units are late, and
 what one more station is worth. Everything comes from the plan folder (see SCENARIO.md, "Plan
-output"); the plotly library is embedded once, so the file needs no network.
+output"); the plotly library is loaded from ``plotly.min.js`` beside it, so nothing is downloaded.
 """
 
 from __future__ import annotations
@@ -17,12 +17,11 @@ from datetime import date, timedelta
 from pathlib import Path
 from typing import Any
 
-from dronefab.files import write_text
 from dronefab.model.schema import Horizon
 from dronefab.model.timeline import horizon_end
 from dronefab.planning.plan import Plan, read_plan
 from dronefab.report.figures import period_word
-from dronefab.report.html import day, page
+from dronefab.report.html import day, page, write_page
 from dronefab.report.limits import (
     ON_TIME_SENTENCE,
     capacity_section,
@@ -78,7 +77,7 @@ def write_plan_report(
         If ``plan_dir`` is not a complete plan folder.
     """
     target = Path(out_html)
-    write_text(target, render_plan_report(read_plan(plan_dir), links))
+    write_page(target, render_plan_report(read_plan(plan_dir), links))
     return target
 
 

@@ -1,4 +1,4 @@
-"""The risk report: which node hurts most, as one self-contained HTML page.
+"""The risk report: which node hurts most, as one offline HTML page.
 
 >>> from dronefab.report.risk_page import write_risk_report
 >>> write_risk_report(Path("risk/"), Path("risk.html"))  # doctest: +SKIP
@@ -6,7 +6,7 @@
 Sections: headline (nodes, flagged nodes, the worst outage), a bar chart of each outage's impact,
 time to survive against time to recover, the ranked table of every node, and how the figures are
 made. Everything comes from a folder written by ``dronefab risk`` (``risk.csv`` and, when present,
-``summary.json``); plotly's library is embedded once, so the page needs no network.
+``summary.json``); plotly's library is loaded from ``plotly.min.js`` beside it, so nothing is downloaded.
 """
 
 from __future__ import annotations
@@ -19,9 +19,8 @@ from typing import Any
 import pandas as pd
 import plotly.graph_objects as go
 
-from dronefab.files import write_text
 from dronefab.report.figures import SITE_COLOURS, style_figure
-from dronefab.report.html import card, escape, money, page, section, table, units
+from dronefab.report.html import card, escape, money, page, section, table, units, write_page
 from dronefab.report.sections import figure_html
 from dronefab.risk import RiskAssessment, is_flagged, read_risk
 
@@ -48,7 +47,7 @@ def write_risk_report(risk_dir: Path, out_html: Path) -> Path:
     and returned.
     """
     target = Path(out_html)
-    write_text(target, render_risk_report(read_risk(risk_dir)))
+    write_page(target, render_risk_report(read_risk(risk_dir)))
     return target
 
 

@@ -214,6 +214,21 @@ def products_of(plan: Plan) -> list[str]:
     return list(found)
 
 
+def plan_sites(plan: Plan) -> list[str]:
+    """The sites a plan folder names: every site with a work center (``capacity.csv``) or
+    production; what a page of the same scenario colours sites by (:func:`plan_colours`)."""
+    found: dict[str, None] = {}
+    for frame in (plan.capacity, plan.production):
+        if not frame.empty and "site" in frame:
+            found.update(dict.fromkeys(str(s) for s in frame["site"]))
+    return list(found)
+
+
+def plan_colours(plan: Plan) -> dict[str, str]:
+    """Each site's colour (:func:`~dronefab.report.figures.site_colours` of :func:`plan_sites`)."""
+    return figures.site_colours(plan_sites(plan))
+
+
 def production_section(plan: Plan, horizon: Horizon) -> str:
     """Finished products started per period by site, and totals by site and product."""
     products = products_of(plan)
@@ -225,7 +240,7 @@ def production_section(plan: Plan, horizon: Horizon) -> str:
         return section(
             "production", "Production by site", lead, "<p>Nothing is made in this plan.</p>"
         )
-    figure = figures.production_figure(made, products, horizon)
+    figure = figures.production_figure(made, products, horizon, plan_colours(plan))
     word = period_word(horizon)
     caption = (
         f"Each bar is one {word}'s production, coloured by site; hover for the mix of products. "

@@ -1,4 +1,4 @@
-"""The stress-test report: one self-contained HTML page of a simulation folder.
+"""The stress-test report: one offline HTML page of a simulation folder.
 
 >>> from dronefab.report.simulation_page import write_simulation_report
 >>> write_simulation_report("simulation/", "simulation.html")  # doctest: +SKIP
@@ -7,7 +7,7 @@ Sections, in order: headline figures per customer (delivered units and on-time f
 the runs, against the plan), fan charts of cumulative deliveries against the plan, the units each
 site's strikes and each supplier's outages cost (a tornado), days down per site, and the time to
 recover after a strike. Everything comes from the folder written by ``dronefab simulate``
-(docs/simulate.md); the plotly library is embedded once, so the file needs no network.
+(docs/simulate.md); the plotly library is loaded from ``plotly.min.js`` beside it, so nothing is downloaded.
 """
 
 from __future__ import annotations
@@ -26,7 +26,6 @@ import plotly.graph_objects as go
 from plotly.subplots import make_subplots
 
 from dronefab.errors import UsageError
-from dronefab.files import write_text
 from dronefab.readback import (
     SIMULATION_TABLES,
     SimulationSummary,
@@ -41,7 +40,19 @@ from dronefab.report.figures import (
     SITE_COLOURS,
     style_figure,
 )
-from dronefab.report.html import card, day, escape, page, percent, rating, section, table, units
+from dronefab.report.figures import site_colours as figures_site_colours
+from dronefab.report.html import (
+    card,
+    day,
+    escape,
+    page,
+    percent,
+    rating,
+    section,
+    table,
+    units,
+    write_page,
+)
 from dronefab.report.sections import figure_html
 
 __all__ = ["SECTIONS", "box_trace", "render_simulation_report", "write_simulation_report"]
@@ -121,7 +132,10 @@ def read_simulation(folder: str | os.PathLike[str]) -> SimulationFolder:
 
 
 def write_simulation_report(
-    sim_dir: str | os.PathLike[str], out_html: str | os.PathLike[str]
+    sim_dir: str | os.PathLike[str],
+    out_html: str | os.PathLike[str],
+    *,
+    sites: Sequence[str] = (),
 ) -> Path:
     """Write the HTML report of a simulation folder.
 
@@ -131,6 +145,9 @@ def write_simulation_report(
         A folder written by ``dronefab simulate``.
     out_html
         The HTML file to write (atomically; its folder is created if needed).
+    sites
+        The site ids the pages written with it colour sites by (a linked report's plan);
+        by default the folder's sites.csv.
 
     Returns
     -------
@@ -143,12 +160,14 @@ def write_simulation_report(
         If ``sim_dir`` is not a complete simulation folder.
     """
     target = Path(out_html)
-    write_text(target, render_simulation_report(read_simulation(sim_dir)))
+    write_page(target, render_simulation_report(read_simulation(sim_dir), sites))
     return target
 
 
-def render_simulation_report(sim: SimulationFolder) -> str:
-    """The report of a simulation folder as one HTML document (a string)."""
+def render_simulation_report(sim: SimulationFolder, sites: Sequence[str] = ()) -> str:
+    """The report of a simulation folder as one HTML document (a string); ``sites`` as for
+    :func:`write_simulation_report`."""
+    colours = site_colours(sim, sites)
     summary = sim.summary
     axis = TimeAxis.of(summary)
     subtitle = (
@@ -160,8 +179,8 @@ def render_simulation_report(sim: SimulationFolder) -> str:
         headline_section(sim),
         deliveries_section(sim, axis),
         attribution_section(sim),
-        downtime_section(sim),
-        recovery_section(sim, axis),
+        downtime_section(sim, colours),
+        recovery_section(sim, axis, colours),
     ]
     return page(
         title=f"Stress test: {summary.get('scenario', 'simulation')}",
@@ -223,10 +242,11 @@ class TimeAxis:
         return f"end of {self.word} {period} ({day(when)})"
 
 
-def site_colours(sim: SimulationFolder) -> dict[str, str]:
-    """A colour per site, the same in every chart of the page (sites.csv order)."""
-    sites = dict.fromkeys(str(s) for s in sim.sites["site"])
-    return {site: SITE_COLOURS[n % len(SITE_COLOURS)] for n, site in enumerate(sites)}
+def site_colours(sim: SimulationFolder, known: Sequence[str] = ()) -> dict[str, str]:
+    """A colour per site, the same in every chart and on every page of the scenario
+    (:func:`~dronefab.report.figures.site_colours`): by ``known``, else by sites.csv."""
+    listed = [str(s) for s in sim.sites["site"]]
+    return figures_site_colours(known or listed, listed)
 
 
 # -- shared chart pieces ---------------------------------------------------------------------------
@@ -515,12 +535,11 @@ def tornado_figure(frame: pd.DataFrame) -> go.Figure:
 
 
 # -- downtime ------------------------------------------------------------------------------------
-def downtime_section(sim: SimulationFolder) -> str:
+def downtime_section(sim: SimulationFolder, colours: dict[str, str]) -> str:
     """Days down per site over the runs, and strikes and stock destroyed."""
     lead = (
         "How long each site was down, over the runs (a strike stops the whole site until repaired)."
     )
-    colours = site_colours(sim)
     by_site = sim.sites.groupby("site", sort=False)
     order = by_site["days_down"].mean().sort_values(ascending=True, kind="stable").index
     figure = go.Figure(
@@ -528,7 +547,7 @@ def downtime_section(sim: SimulationFolder) -> str:
             box_trace(
                 by_site.get_group(site)["days_down"].to_numpy(dtype=float),
                 str(site),
-                colours[site],
+                colours[str(site)],
                 horizontal=True,
                 showlegend=False,
             )
@@ -571,7 +590,7 @@ def downtime_section(sim: SimulationFolder) -> str:
 
 
 # -- recovery ------------------------------------------------------------------------------------
-def recovery_section(sim: SimulationFolder, axis: TimeAxis) -> str:
+def recovery_section(sim: SimulationFolder, axis: TimeAxis, colours: dict[str, str]) -> str:
     """The share of strikes recovered and the days to recover, per site."""
     lead = (
         "After a strike, how long until the network delivers as many units as it would have "
@@ -587,7 +606,7 @@ def recovery_section(sim: SimulationFolder, axis: TimeAxis) -> str:
         )
     recovered = frame["recovered"].astype(str).str.lower() == "true"
     frame = frame.assign(recovered=recovered)
-    figure = recovery_figure(frame, site_colours(sim))
+    figure = recovery_figure(frame, colours)
     share = float(recovered.mean())
     days = frame.loc[recovered, "days_to_recover"].to_numpy(dtype=float)
     median = f"; half of those within {np.median(days):.0f} days" if days.size else ""

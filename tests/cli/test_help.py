@@ -1,0 +1,116 @@
+"""``--help`` reads as a planner expects (issue 15, defect 17): value names, not Python types;
+arguments in upper case without braces; commands in the order of the work; an example under
+each command, which names only options the command has; seeds typed alike; defaults said."""
+
+from __future__ import annotations
+
+import re
+import shlex
+from collections.abc import Iterator
+from typing import Any
+
+import pytest
+import typer.main
+from typer.core import TyperArgument, TyperGroup, TyperOption
+from typer.testing import CliRunner
+
+from dronefab.cli.help import EXAMPLES, PANELS
+from dronefab.cli.main import app
+
+PYTHON_TYPES = re.compile(r"<(?:bool|str|int|float|path|file|list\[|[a-z]+ range)", re.I)
+
+
+def _commands() -> Iterator[tuple[str, Any]]:
+    """Every command below ``dronefab`` (groups too), by path: ``plan``, ``users add``."""
+    root = typer.main.get_command(app)
+
+    def walk(command: Any, path: str) -> Iterator[tuple[str, Any]]:
+        yield path, command
+        if isinstance(command, TyperGroup):
+            for name, sub in command.commands.items():
+                yield from walk(sub, f"{path} {name}".strip())
+
+    yield from walk(root, "")
+
+
+COMMANDS = dict(_commands())
+LEAVES = [path for path, command in COMMANDS.items() if not isinstance(command, TyperGroup)]
+
+
+def _help(path: str) -> str:
+    result = CliRunner().invoke(app, [*path.split(), "--help"], terminal_width=200)
+    assert result.exit_code == 0, result.output
+    return result.output
+
+
+@pytest.mark.parametrize("path", list(COMMANDS), ids=lambda p: p or "dronefab")
+def test_help_names_values_plainly(path: str) -> None:
+    text = _help(path)
+    assert not PYTHON_TYPES.findall(text), PYTHON_TYPES.findall(text)
+    usage = next(line for line in text.splitlines() if "Usage:" in line)
+    assert "{" not in usage and "}" not in usage, usage
+    for param in COMMANDS[path].params:
+        if isinstance(param, TyperArgument):
+            assert param.metavar and param.metavar == param.metavar.upper(), param.name
+
+
+@pytest.mark.parametrize("path", LEAVES)
+def test_every_command_has_an_example_that_fits_it(path: str) -> None:
+    assert path in EXAMPLES, f"add an example of 'dronefab {path}' to cli/help.py"
+    assert "Example:" in _help(path)
+    words = shlex.split(EXAMPLES[path])
+    assert words[: 1 + len(path.split())] == ["dronefab", *path.split()]
+    given = [w.split("=")[0] for w in words if w.startswith("-")]
+    command = COMMANDS[path]
+    known = {o for p in command.params if isinstance(p, TyperOption) for o in p.opts}
+    assert set(given) <= known, set(given) - known
+    arguments = [p for p in command.params if isinstance(p, TyperArgument) and p.required]
+    flags = {o for p in command.params if isinstance(p, TyperOption) and p.is_flag for o in p.opts}
+    rest = words[1 + len(path.split()) :]
+    values = sum(1 for w in rest if w.startswith("-") and w not in flags)
+    positional = len([w for w in rest if not w.startswith("-")]) - values
+    assert positional >= len(arguments), (positional, [a.name for a in arguments])
+
+
+def test_commands_are_listed_by_panel_in_the_order_of_the_work() -> None:
+    listed = [name for _, names in PANELS for name in names]
+    top = list(COMMANDS[""].commands)
+    assert sorted(top) == sorted(listed), set(top) ^ set(listed)  # every command has its place
+    assert top == listed
+    text = _help("")
+    positions = [text.index(f"─ {title} ─") for title, _ in PANELS]
+    assert positions == sorted(positions)
+
+
+def test_seeds_are_typed_alike() -> None:
+    seeds = [
+        (path, p)
+        for path, command in COMMANDS.items()
+        for p in command.params
+        if isinstance(p, TyperOption) and "--seed" in p.opts
+    ]
+    assert len(seeds) >= 4
+    for path, seed in seeds:
+        assert seed.metavar == "INTEGER" and seed.type_descriptor.parameter_info.min == 0, path
+
+
+def test_every_option_without_a_shown_default_says_what_happens() -> None:
+    unsaid = []
+    for path, command in COMMANDS.items():
+        for p in command.params:
+            if not isinstance(p, TyperOption) or p.is_flag or p.required or p.multiple:
+                continue
+            shown = p.default is not None and p.show_default is not False
+            if not shown and "default" not in (p.help or "") and p.name != "version":
+                unsaid.append(f"{path} {p.opts[0]}")
+    assert unsaid == []
+
+
+@pytest.mark.parametrize("value", ["0", "-1"])
+def test_cutoff_days_refuses_no_days_naming_the_flag(value: str) -> None:
+    result = CliRunner().invoke(app, ["buffers", "x.yaml", "--cutoff-days", value])
+    assert result.exit_code == 2
+    assert "--cutoff-days" in result.output and "Traceback" not in result.output
+    # the help no longer offers 0 ([x>=0.0]) only for the command to refuse it
+    line = next(line for line in _help("buffers").splitlines() if "--cutoff-days" in line)
+    assert "x>=0" not in line, line
