@@ -91,7 +91,15 @@ def test_seeds_are_typed_alike() -> None:
     ]
     assert len(seeds) >= 4
     for path, seed in seeds:
-        assert seed.metavar == "INTEGER" and seed.type_descriptor.parameter_info.min == 0, path
+        assert seed.metavar == "INTEGER" and _lowest(seed) == 0, path
+
+
+def _lowest(option: TyperOption) -> object:
+    """The option's lower bound, as typer 0.22+ (its descriptor) or earlier (click's range)."""
+    described = getattr(option, "type_descriptor", None)
+    if described is not None:
+        return described.parameter_info.min
+    return getattr(getattr(option, "type", None), "min", None)
 
 
 def test_every_option_without_a_shown_default_says_what_happens() -> None:

@@ -109,8 +109,13 @@ class _Argument(TyperArgument):
 
 
 def value_name(param: TyperOption) -> str:
-    """What an option's value is, as a planner reads it: ``PATH``, ``INTEGER``, ``a|b``."""
-    described = param.type_descriptor  # typer's account of the annotation
+    """What an option's value is, as a planner reads it: ``PATH``, ``INTEGER``, ``a|b``.
+
+    typer 0.22 and later describe the annotation (``type_descriptor``); earlier ones give a
+    click type, read by its kind's name (typer now vendors click, so not by its classes)."""
+    described = getattr(param, "type_descriptor", None)
+    if described is None:
+        return _from_click_type(getattr(param, "type", None))
     if described.is_choice:
         return "|".join(str(getattr(c, "value", c)) for c in described.choices or ())
     if described.is_path or described.is_file:
@@ -119,6 +124,25 @@ def value_name(param: TyperOption) -> str:
     if described.is_list:
         annotation = get_args(annotation)[0]
     return _VALUE_NAMES.get(annotation, "TEXT")
+
+
+_CLICK_KINDS = (
+    ("Choice", ""),
+    ("Path", "PATH"),
+    ("File", "PATH"),
+    ("DateTime", "DATE"),
+    ("IntParamType", "INTEGER"),
+    ("FloatParamType", "NUMBER"),
+)
+
+
+def _from_click_type(kind: Any) -> str:
+    """The value name of a click parameter type (older typer)."""
+    names = {cls.__name__ for cls in type(kind).__mro__}
+    for name, value in _CLICK_KINDS:
+        if name in names:
+            return value or "|".join(str(getattr(c, "value", c)) for c in kind.choices)
+    return "TEXT"
 
 
 def polish(command: Any, path: str = "") -> None:

@@ -39,11 +39,17 @@ class StoreUnavailableError(UsageError):
 def store_url(url: str | None = None) -> str:
     """The store's URL: ``url``, else ``$DRONEFAB_DB``, else ``sqlite:///dronefab.db``.
 
-    A value without ``://`` is the path of an SQLite file (``dronefab-demo/dronefab.db``)."""
+    A value without ``://`` that names an existing file or ends in ``.db``, ``.sqlite`` or
+    ``.sqlite3`` is the path of an SQLite file (``dronefab-demo/dronefab.db``); anything else is
+    left to be refused as a URL."""
     value = url or os.environ.get(ENVIRONMENT) or DEFAULT_URL
-    if "://" not in value:
-        return f"sqlite:///{Path(value).expanduser().absolute()}"
+    path = Path(value).expanduser()
+    if "://" not in value and (path.suffix in SQLITE_SUFFIXES or path.is_file()):
+        return f"sqlite:///{path.absolute()}"
     return value
+
+
+SQLITE_SUFFIXES = (".db", ".sqlite", ".sqlite3")
 
 
 @dataclass(frozen=True)
