@@ -38,6 +38,9 @@ Bound = float | str | None
 """A range end: a number, the name of a figure of the folder's summary (``"periods"``,
 ``"runs"`` ...: see :func:`plan_bounds`), or None for no bound."""
 
+SHARE_MAX = 1.000001
+"""The largest share (a fill rate) read back: one, and the rounding of a sum of floats."""
+
 MAGNITUDE = 1e15
 """No figure a command writes comes near this (units, hours, euros, days): a number beyond it
 in a results table was typed over, as ``-1e308`` is."""
@@ -267,9 +270,9 @@ COMPARE_TABLE = (
     text("customer"),
     number("demand", 0),
     number("planned", 0),
-    number("plan_on_time_fill_rate", 0, 1.000001, blank=True),
+    number("plan_on_time_fill_rate", 0, SHARE_MAX, blank=True),
     *(number(f"delivered_{stat}", 0) for stat in STATS),
-    *(number(f"on_time_fill_rate_{stat}", 0, 1.000001) for stat in STATS),
+    *(number(f"on_time_fill_rate_{stat}", 0, SHARE_MAX) for stat in STATS),
     # blank: no difference to take (one run, or a customer the first variant lacks)
     *numbers("delivered_vs_first_mean", "delivered_vs_first_ci_low", blank=True),
     number("delivered_vs_first_ci_high", blank=True),
@@ -504,7 +507,7 @@ class _Summary(BaseModel):
 
 DateText = Annotated[date, Field(strict=False)]
 """A date written as ``2026-01-05``."""
-Share = Annotated[float, Field(ge=0, le=1.000001)]
+Share = Annotated[float, Field(ge=0, le=SHARE_MAX)]
 
 
 class Spread(_Summary):

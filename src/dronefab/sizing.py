@@ -137,6 +137,7 @@ def simulate_estimate(
     runs: int,
     days: int | None = None,
     what: str = "simulate",
+    lower: str = "--runs or --days",
 ) -> Estimate:
     """Memory of a stress test: every run keeps its ``(pair, period)`` deliveries and
     ``(site,)`` tallies until the tables are written; the inputs are ``(day, site)``.
@@ -153,13 +154,15 @@ def simulate_estimate(
         Days simulated (default: the horizon).
     what
         The command and options, for the message.
+    lower
+        The options the message says to lower (those that gave ``runs`` and ``days``).
     """
     days = days if days is not None else periods * period_days
     out_periods = max(periods, -(-days // max(period_days, 1)))
     per_run = pairs * out_periods * _RUN_PAIR_PERIOD + pairs * _RUN_PAIR + sites * _RUN_SITE
     nbytes = FIXED_BYTES + runs * per_run + days * (sites + 1) * _DAY_SITE
     seconds = runs * days * (sites + pairs + 1) * _SECONDS_PER_RUN_DAY_UNIT
-    return Estimate(what, "--runs or --days", float(nbytes), seconds)
+    return Estimate(what, lower, float(nbytes), seconds)
 
 
 def design_estimate(
@@ -189,7 +192,7 @@ def generate_estimate(
 
 
 def scenario_simulate_estimate(
-    scenario: Scenario, runs: int, days: int | None, what: str
+    scenario: Scenario, runs: int, days: int | None, what: str, lower: str = "--runs or --days"
 ) -> Estimate:
     """:func:`simulate_estimate` with the sites, pairs and horizon of a loaded scenario."""
     pairs = len({(row.customer, row.item) for row in scenario.demand})
@@ -202,6 +205,7 @@ def scenario_simulate_estimate(
         runs=runs,
         days=days,
         what=what,
+        lower=lower,
     )
 
 

@@ -148,7 +148,7 @@ def _record(scenario: Scenario, planned: Plan, folder: Path, show: Stages) -> li
         f"web and API: dronefab serve --db {record.store}; demo users, a new password each run "
         "(name / password / organisation, roles):",
         *(
-            f"  {u.name} / {u.password} / {u.organization}, {' '.join(u.roles)}"
-            for u in record.users
+            f"  {user.name} / {password} / {user.organization}, {' '.join(user.roles)}"
+            for user, password in record.users
         ),
     ]

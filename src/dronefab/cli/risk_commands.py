@@ -3,7 +3,6 @@ design."""
 
 from __future__ import annotations
 
-import dataclasses
 from pathlib import Path
 from typing import Annotated, Any
 
@@ -83,8 +82,7 @@ def buffers_command(
     limit = memory_limit(max_memory)
     loaded = load_scenario(scenario)
     what = f"buffers --check-runs {check_runs}"
-    estimate = scenario_simulate_estimate(loaded, check_runs, None, what)
-    check(dataclasses.replace(estimate, lower="--check-runs"), limit)
+    check(scenario_simulate_estimate(loaded, check_runs, None, what, "--check-runs"), limit)
     seed = seed if seed is not None else (loaded.risks.seed or 0)
     with stage_display() as show:
         protected = plan_or_read(loaded, plan_dir, show, scenario)

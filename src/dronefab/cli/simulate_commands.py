@@ -124,8 +124,8 @@ def _estimate(loaded: Scenario, runs: int, days: int | None, attribution_runs: i
         return scenario_simulate_estimate(loaded, runs, days, what)
     # the attribution's runs are the larger: they size the work
     what += f" --attribution-runs {attribution_runs}"
-    estimate = scenario_simulate_estimate(loaded, attribution_runs, days, what)
-    return dataclasses.replace(estimate, lower="--attribution-runs or --days")
+    lower = "--attribution-runs or --days"
+    return scenario_simulate_estimate(loaded, attribution_runs, days, what, lower)
 
 
 @app.command("warmup")

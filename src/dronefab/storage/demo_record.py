@@ -31,7 +31,7 @@ from dronefab.storage.master import store_revision
 from dronefab.storage.migrate import upgrade
 from dronefab.storage.orders import release_plan
 from dronefab.storage.replan import replan
-from dronefab.storage.users import add_user
+from dronefab.storage.users import User, add_user
 
 HISTORY_PERIODS = 4
 """Weeks of history the demo generates (the first month of the plan)."""
@@ -47,15 +47,8 @@ DEMO_ROLES = {
 }
 """The demo user's roles in each kind of organisation: one user shows what that kind sees."""
 
-
-@dataclass(frozen=True)
-class DemoUser:
-    """A user of the demo's store, and the password it was given."""
-
-    name: str
-    organization: str
-    roles: tuple[str, ...]
-    password: str
+DemoUser = tuple[User, str]
+"""A user of the demo's store, and the password it was given."""
 
 
 @dataclass(frozen=True)
@@ -123,11 +116,12 @@ def record_demo(
 def add_demo_users(connection: Connection, scenario: Scenario) -> tuple[DemoUser, ...]:
     """A user per organisation of ``scenario``, named after it, with :data:`DEMO_ROLES` and a
     random password (16 characters), in the caller's write transaction."""
-    users = []
+    users: list[DemoUser] = []
     for org in scenario.organizations:
         name = re.sub(r"[^a-z0-9._@-]+", "-", org.id.lower()).strip("-._@") or "user"
         password = secrets.token_urlsafe(12)
-        roles = DEMO_ROLES[org.role]
-        add_user(connection, name, org.id, roles, password, actor=Actor("dronefab demo"))
-        users.append(DemoUser(name, org.id, roles, password))
+        user = add_user(
+            connection, name, org.id, DEMO_ROLES[org.role], password, actor=Actor("dronefab demo")
+        )
+        users.append((user, password))
     return tuple(users)

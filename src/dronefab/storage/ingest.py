@@ -234,7 +234,7 @@ def _collector_paused() -> Iterator[None]:
 
 
 def _record(connection: Connection, lines: Lines, source: str, by: str | None) -> RecordResult:
-    _lock(connection)
+    writer_lock(connection)  # one writer at a time: numbers stay dense
     master = read_revision(connection)
     refusals = _Refusals(source)
     state = _Batch()
@@ -262,11 +262,6 @@ def _record(connection: Connection, lines: Lines, source: str, by: str | None) -
             .values(events=writes.recorded)
         )
     return RecordResult(writes.batch, writes.recorded, len(state.already))
-
-
-def _lock(connection: Connection) -> None:
-    """One writer at a time (SQLite's BEGIN IMMEDIATE does it there): numbers stay dense."""
-    writer_lock(connection)
 
 
 class _Writes:

@@ -140,8 +140,8 @@ def read_revision(connection: Connection, number: int | None = None) -> Master:
 
 
 PARSED_REVISIONS = 16
-"""Revisions kept parsed: a revision never changes once stored, and parsing a national scenario
-on every request of the service took longer than answering it."""
+"""Revisions kept parsed: a revision never changes once stored, and each request of the service
+reads it twice (its principal, its scope): 2.8 ms of parsing each time for the demo network."""
 
 _PARSED: OrderedDict[tuple[int, str], Master] = OrderedDict()
 """Parsed revisions by (number, fingerprint): the fingerprint is of the content, so a store
