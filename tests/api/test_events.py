@@ -165,3 +165,32 @@ def test_by_must_be_the_caller_and_the_body_a_list_of_events(api_world: World) -
         assert "Traceback" not in answer.text
     mine = post(api_world, "opa", "supervisor", [downtime(by="opa-supervisor")])
     assert mine.status_code == 200
+
+
+def test_a_hold_takes_an_inspector_of_every_site_whatever_site_it_names(api_world: World) -> None:
+    """A quarantine stops the serial everywhere: an operator's inspector naming its own site
+    may not hold what other sites make or hold (review of the change: it passed)."""
+    hold = {"id": fresh(), "type": "quarantine", "at": "2027-01-11T10:00:00+02:00",
+            "site": "north", "serial": "N2", "reason": "suspect motor"}  # fmt: skip
+    refused = post(api_world, "opa", "inspector", [hold])
+    assert refused.status_code == 403, refused.text
+    assert stored(api_world, [hold["id"]]) == set()
+    assert post(api_world, "da", "inspector", [hold]).status_code == 200
+
+
+def test_naming_another_sites_order_is_answered_as_naming_none(api_world: World) -> None:
+    """The door's message about an order tells what it is for and where: a caller who may not
+    see that site's records gets the 404 of a missing order instead."""
+
+    def receipt(order: str) -> dict[str, Any]:
+        return {"id": fresh(), "type": "receipt", "at": "2027-01-11T10:00:00+02:00",
+                "site": "north", "supplier": "frameco", "item": "frame", "quantity": 1,
+                "lot": "F-L9", "order": order}  # fmt: skip
+
+    hidden = post(api_world, "opa", "supervisor", [receipt("PO-H1")])  # the hub's order
+    missing = post(api_world, "opa", "supervisor", [receipt("PO-NOWHERE")])
+    assert hidden.status_code == missing.status_code == 404, hidden.text
+    assert hidden.json() == missing.json() == {"detail": "order not found"}
+    assert "hub" not in hidden.text
+    own = post(api_world, "opa", "supervisor", [receipt("PO-N1")])
+    assert own.status_code == 200, own.text

@@ -2,8 +2,10 @@
 records a file: whole or nothing, idempotent by ``id``.
 
 Before anything is recorded, the caller must be allowed to record every event at its site
-(ACCESS.md): tests, quarantines and releases take an inspector of that site (a hold without a
-site, one of every site), every other event a supervisor of it. One event the caller may not
+(ACCESS.md): tests take an inspector of that site, quarantines and releases one of every site
+(a hold stops its lot or serial everywhere), every other event a supervisor of it. An event naming
+an order, dispatch or shipment of a site whose records the caller does not see is answered 404,
+as one naming none that exists. One event the caller may not
 record refuses the whole batch: 404 if it names a site they may not know of (or none that
 exists), else 403. The audit entry of the batch names the caller.
 """
@@ -13,10 +15,13 @@ from __future__ import annotations
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Body, HTTPException, Request
+from sqlalchemy import Connection, select
 
 from dronefab.api.auth import CallerDep, read_as, settings_of, store_of
 from dronefab.api.paging import described
-from dronefab.storage.access import NotAllowed, Scope
+from dronefab.storage import schema
+from dronefab.storage.access import NotAllowed, NotVisible, Scope
+from dronefab.storage.bulk import chunks
 from dronefab.storage.ingest import record_events
 from dronefab.storage.tokens import batch_event_ids
 
@@ -44,7 +49,9 @@ def check_allowed(scope: Scope, events: list[dict[str, Any]]) -> None:
         kind, site = event.get("type"), event.get("site")
         action = "inspect" if kind in INSPECTIONS else "record"
         try:
-            if site is None and kind in ("quarantine", "release"):
+            # A hold stops the lot or serial everywhere, whatever site it names: it takes an
+            # inspector of every site (the design authority's).
+            if kind in ("quarantine", "release"):
                 if not scope.may_inspect_at(None):
                     raise NotAllowed(f"{kind} of a lot or serial at every site")
             elif isinstance(site, str):
@@ -53,6 +60,38 @@ def check_allowed(scope: Scope, events: list[dict[str, Any]]) -> None:
             refused = refused or exc
     if refused is not None:
         raise refused
+
+
+REFERENCES = (
+    ("order", schema.orders.c),
+    ("dispatch", schema.events.c),
+    ("shipment", schema.events.c),
+)
+"""The fields by which an event names an order or an earlier event, and the table it is in."""
+
+
+def check_references(connection: Connection, scope: Scope, events: list[dict[str, Any]]) -> None:
+    """Refuse an event naming an order, dispatch or shipment of a site whose records the caller
+    does not see, exactly as one naming none that exists: the door's messages about it would
+    tell what it is and where.
+
+    Raises
+    ------
+    NotVisible
+        For the first such reference (404, the same for a hidden and a missing one).
+    """
+    seen = scope.sites_for("site_records")
+    if seen is None:  # every site's records: the door says what is wrong with a reference
+        return
+    in_batch = {event.get("id") for event in events}
+    for field, table in REFERENCES:
+        named = {e[field] for e in events if isinstance(e.get(field), str)} - in_batch
+        found: dict[str, str] = {}
+        for part in chunks(sorted(named)):
+            rows = connection.execute(select(table.id, table.site).where(table.id.in_(part)))
+            found.update({row.id: row.site for row in rows})
+        if any(found.get(name) not in seen for name in named):
+            raise NotVisible(field)
 
 
 def _check_by(events: list[dict[str, Any]], name: str) -> None:
@@ -103,6 +142,7 @@ def post_events(
     store = store_of(request)
     with read_as(store, caller) as session:
         check_allowed(session.scope, events)
+        check_references(session.connection, session.scope, events)
     result = record_events(store, events, source="api", by=caller.name, actor=caller.actor)
     recorded: set[str] = set()
     if result.batch is not None:

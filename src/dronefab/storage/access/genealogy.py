@@ -90,12 +90,17 @@ def _own_sites_view(scope: Scope, connection: Connection, full: dict[str, Any]) 
     made_at = _made_sites(connection, full["components"])
     now = full["now"]
     completion = full["completion"]
+    made_here = completion is not None and completion["site"] in own
+    history = [h for h in full["history"] if h["site"] in own]
     return {
         **full,
         "now": now if now["site"] in own else None,
-        "completion": completion if completion is not None and completion["site"] in own else None,
+        "completion": completion if made_here else None,
+        # counted and read from its own sites' completions only: another site's are not its own
+        "completed_times": sum(1 for h in history if h["type"] == "completion"),
+        "firmware": full["firmware"] if made_here else None,
         "tests": [t for t in full["tests"] if t["site"] in own],
-        "history": [h for h in full["history"] if h["site"] in own],
+        "history": history,
         "components": _cut(full["components"], own, made_at),
     }
 

@@ -197,7 +197,7 @@ def site_exceptions(
     Exceptions are found over the whole record (negative stock, holds and overdue dispatches
     need it); only those with an event of this site are answered.
     """
-    records_scope(who, connection, site)
+    scope = records_scope(who, connection, site)
     found = find_exceptions(connection, as_of)
     named = {event for row in found for event in row.events}
     e = schema.events.c
@@ -210,11 +210,13 @@ def site_exceptions(
         if named
         else set()
     )
+    everywhere = scope.sites_for("site_records") is None
     return [
         {
             "kind": row.kind,
             "site": site,
-            "events": list(row.events),
+            # another site's events are named only to those who see every site's records
+            "events": list(row.events) if everywhere else [e for e in row.events if e in here],
             "detail": row.detail,
             "at": row.at,
         }
