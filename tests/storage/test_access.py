@@ -120,3 +120,18 @@ def test_an_operator_trace_keeps_only_receipts_at_its_own_sites(built: Store) ->
     assert next(c for c in cut["components"] if c["item"] == "pack")["components"] == []
     frames = [c for c in cut["components"] if c["item"] == "frame"]
     assert [r["event"] for r in frames[0]["receipts"]] == ["north-r9"]
+
+
+def test_orders_of_a_status_are_chosen_before_the_page_is_cut(built: Store) -> None:
+    """Review of the change: the site page took the first page of orders, then kept the open
+    ones, so closed orders ahead of them by id hid open ones."""
+    with built.reading() as connection:
+        who = access.principal_for(connection, "prog", {"viewer"}, "p")
+        every = access.site_orders(who, connection, "north", limit=100).items
+        statuses = frozenset({every[-1]["status"]})
+        wanted = [o["order"] for o in every if o["status"] in statuses]
+        first = access.site_orders(who, connection, "north", statuses=statuses, limit=1)
+        assert [o["order"] for o in first.items] == wanted[:1]
+        chosen = access.site_orders(who, connection, "north", statuses=statuses, limit=100)
+        assert [o["order"] for o in chosen.items] == wanted
+        assert all(o["status"] in statuses for o in chosen.items)

@@ -97,3 +97,22 @@ def test_the_form_takes_its_csrf_token_and_the_right_to_record(api_world: World)
     hidden = customer.post("/sites/south/completion", data={**DRONE, "csrf": csrf})
     assert hidden.status_code == 404
     assert event_count(api_world) == before
+
+
+def test_a_long_list_or_a_thousands_comma_is_refused_never_cut_or_misread(
+    api_world: World,
+) -> None:
+    """Review of the change: a serials field over 10,000 characters was cut (its last serial
+    recorded wrong), and "screw 1,000" was read as one screw."""
+    client = signed_in(api_world, "opa", "supervisor")
+    before = event_count(api_world)
+    page = client.get("/sites/north").text
+    many = "".join(f"W{n:06d}\n" for n in range(1300))  # 10,400 characters
+    long = client.post("/sites/north/completion", data=form_of(page, item="drone", serials=many))
+    assert long.status_code == 422
+    assert "Too long: at most 10,000 characters." in long.text
+    comma = form_of(page, item="drone", serials="W8\n", consumed="screw 1,000\n")
+    misread = client.post("/sites/north/completion", data=comma)
+    assert misread.status_code == 422
+    assert "Line 1: expected ITEM LOT QUANTITY" in misread.text
+    assert event_count(api_world) == before

@@ -173,7 +173,7 @@ def issue_for(request: Request, username: str, password: str) -> str:
         token = (
             None if user is None else issue_token(connection, user.name, hours=settings.token_hours)
         )
-    if user is None or token is None:
+    if token is None:
         limiter.failed(*keys)
         raise _refuse("wrong user name or password")
     limiter.succeeded(keys[0])

@@ -22,9 +22,10 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from dronefab.errors import DronefabError
 from dronefab.storage.access import NotAllowed, NotVisible
-from dronefab.storage.audit import Actor, append
+from dronefab.storage.audit import append
 from dronefab.storage.database import Store, StoreUnavailableError
 from dronefab.storage.ingest import RefusedError as BatchRefusedError
+from dronefab.storage.master import NoScenarioError
 
 log = logging.getLogger("dronefab.api")
 
@@ -92,6 +93,7 @@ def install(app: FastAPI) -> None:
         NotAllowed: _not_allowed,
         BatchRefusedError: _batch_refused,
         StoreUnavailableError: _unavailable,
+        NoScenarioError: _no_scenario,
         DronefabError: _mistake,
         Exception: _bug,
     }
@@ -138,6 +140,10 @@ async def _unavailable(request: Request, exc: StoreUnavailableError) -> JSONResp
     return problem(503, "the store is unavailable; try again later")
 
 
+async def _no_scenario(request: Request, exc: NoScenarioError) -> JSONResponse:
+    return problem(503, "the store holds no scenario yet: the programme must load one first")
+
+
 async def _mistake(request: Request, exc: DronefabError) -> JSONResponse:
     return problem(422, [{"loc": [], "msg": str(exc), "type": "value_error"}])
 
@@ -160,7 +166,7 @@ def _audit_refusal(request: Request, status: int, reason: str) -> None:
     with store.writing() as connection:
         append(
             connection,
-            Actor(caller.name, caller.organization),
+            caller.actor,
             "access.refused",
             request.url.path[:500],
             detail,

@@ -8,7 +8,6 @@ import typer
 
 from dronefab.cli.app import app, out
 from dronefab.cli.record_commands import DbOption
-from dronefab.errors import UsageError
 
 
 @app.command("serve")
@@ -16,14 +15,13 @@ def serve(
     host: Annotated[
         str, typer.Option("--host", help="The address to listen on (127.0.0.1: this machine only).")
     ] = "127.0.0.1",
-    port: Annotated[int, typer.Option("--port", help="The port to listen on.")] = 8000,
+    port: Annotated[
+        int, typer.Option("--port", min=1, max=65535, help="The port to listen on.")
+    ] = 8000,
     db: DbOption = None,
 ) -> None:
     """Run the web UI and the API (under /api/v1; its OpenAPI document at /api/v1/openapi.json)
     until Ctrl-C."""
-    if not 1 <= port <= 65535:
-        message = f"--port: got {port}; expected a port number from 1 to 65535"
-        raise UsageError(message)
     import uvicorn
 
     from dronefab.web import create_service

@@ -100,6 +100,10 @@ class Master:
         return utc_stamp(start)
 
 
+class NoScenarioError(UsageError):
+    """The store holds no scenario revision yet: a state of the store, not of a request."""
+
+
 def latest_revision(connection: Connection) -> int | None:
     """The newest revision's number (None: no scenario loaded yet)."""
     number = connection.execute(select(func.max(schema.revisions.c.number))).scalar()
@@ -118,7 +122,7 @@ def read_revision(connection: Connection, number: int | None = None) -> Master:
         number = latest_revision(connection)
         if number is None:
             message = "the store holds no scenario yet; load one with: dronefab db load SCENARIO"
-            raise UsageError(message)
+            raise NoScenarioError(message)
     r = schema.revisions.c
     fingerprint = connection.execute(select(r.fingerprint).where(r.number == number)).scalar()
     if fingerprint is None:

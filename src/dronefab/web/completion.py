@@ -18,6 +18,7 @@ from datetime import UTC, datetime
 from typing import Any
 
 from dronefab.errors import Problem
+from dronefab.model.schema import MAX_ID_LENGTH
 
 Gettext = Callable[[str], str]
 
@@ -25,8 +26,12 @@ FIELDS = ("item", "order", "good", "serials", "lot", "consumed", "consumed_seria
 """The form's fields, in the order a supervisor fills them."""
 
 LISTS = frozenset({"serials", "consumed", "consumed_serials"})
-MAX_TEXT = 100
+MAX_TEXT = MAX_ID_LENGTH
 """Characters an id (item, lot, serial, order, firmware) may have (EXECUTION.md)."""
+MAX_FIELD = 10_000
+"""Characters a list field may have: longer is refused, never cut (a cut line is a wrong id)."""
+THOUSANDS = re.compile(r"\d{1,3}(,\d{3})+")
+"""``1,000``: a thousands separator, or a decimal comma? Refused rather than guessed."""
 
 EVENT_ID = re.compile(r"[A-Za-z0-9._:-]{1,100}")
 
@@ -70,7 +75,7 @@ def read_form(raw: dict[str, str], _: Gettext) -> CompletionForm:
     given = raw.get("event", "")
     form = CompletionForm(
         given if EVENT_ID.fullmatch(given) else str(uuid.uuid4()),
-        {name: str(raw.get(name, ""))[:10_000] for name in FIELDS},
+        {name: str(raw.get(name, "")) for name in FIELDS},
         {},
         labels(_),
     )
@@ -79,6 +84,9 @@ def read_form(raw: dict[str, str], _: Gettext) -> CompletionForm:
     for name in FIELDS:
         if name not in LISTS and len(form.values[name].strip()) > MAX_TEXT:
             form.refuse(name, _("Too long: at most 100 characters."))
+        elif len(form.values[name]) > MAX_FIELD:
+            form.refuse(name, _("Too long: at most 10,000 characters."))
+            form.values[name] = form.values[name][:MAX_FIELD]  # shown again, never recorded
     return form
 
 
@@ -88,7 +96,9 @@ def lines(text: str) -> list[list[str]]:
 
 
 def quantity(text: str) -> float | None:
-    """A positive quantity, or None."""
+    """A positive quantity (a decimal comma is read as a point), or None; ``1,000`` is None."""
+    if THOUSANDS.fullmatch(text.strip()):
+        return None
     try:
         value = float(text.replace(",", "."))
     except ValueError:

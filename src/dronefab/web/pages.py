@@ -152,14 +152,14 @@ def _site_records(
 ) -> dict[str, Any] | None:
     """A site's open orders, stock, exceptions and a page of events (None: not seen)."""
     try:
-        orders = access.site_orders(scope, connection, site, limit=access.MAX_LIMIT).items
+        orders = access.site_orders(
+            scope, connection, site, statuses=OPEN, limit=access.MAX_LIMIT
+        ).items
     except NotAllowed:
         return None
     events = access.site_events(scope, connection, site, after=after)
     return {
-        "orders": sorted(
-            (o for o in orders if o["status"] in OPEN), key=lambda o: (o["due"], o["order"])
-        ),
+        "orders": sorted(orders, key=lambda o: (o["due"], o["order"])),
         "stock": access.site_stock(scope, connection, site),
         "exceptions": access.site_exceptions(scope, connection, site),
         "events": events.items,

@@ -16,11 +16,12 @@ from sqlalchemy import Connection
 from dronefab.errors import DronefabError, UsageError
 from dronefab.model.schema import OrganizationRole
 from dronefab.storage.master import read_revision
+from dronefab.storage.users import ROLES
 
 ORGANIZATION_ROLES: tuple[str, ...] = get_args(OrganizationRole)
 """The roles an organisation may have (SCENARIO.md, organizations)."""
 
-USER_ROLES = ("viewer", "supervisor", "inspector", "planner", "admin")
+USER_ROLES = ROLES
 """The roles a user may have (ACCESS.md, users)."""
 
 

@@ -113,10 +113,12 @@ def site_orders(
     site: str,
     *,
     kind: str | None = None,
+    statuses: frozenset[str] | None = None,
     limit: int = DEFAULT_LIMIT,
     after: str | None = None,
 ) -> Page:
-    """The orders of a site (every kind, or ``kind``), by order id.
+    """The orders of a site (every kind, or ``kind``; every status, or those of ``statuses``),
+    by order id.
 
     Raises
     ------
@@ -126,7 +128,10 @@ def site_orders(
     """
     records_scope(who, connection, site)
     rows = order_table(connection, kind=kind, sites={site})
-    return page_of([order_record(row) for row in rows], _order_key, limit, after)
+    records = [order_record(row) for row in rows]
+    if statuses is not None:  # before the page is cut: a page of closed orders hides none open
+        records = [r for r in records if r["status"] in statuses]
+    return page_of(records, _order_key, limit, after)
 
 
 def order_record(row: OrderRow) -> dict[str, Any]:
