@@ -15,6 +15,7 @@ from typing import Any
 from sqlalchemy import Connection, and_, or_, select
 
 from dronefab.model.scenario import Scenario
+from dronefab.simulation.history_setup import strike_rate
 from dronefab.storage import schema
 from dronefab.storage.access.paging import DEFAULT_LIMIT, Page, check_limit, cut, page_of
 from dronefab.storage.access.rules import Principal
@@ -75,15 +76,7 @@ def _site_risks(scenario: Scenario, site: Any) -> dict[str, Any]:
     """The strike rate and alert hours that apply to a site (its override, else its band)."""
     risks = scenario.risks
     own = risks.sites.get(site.id)
-    band = next(
-        (
-            b.per_year
-            for b in risks.strike_rate_by_distance
-            if site.distance_to_front_km <= b.max_km
-        ),
-        None,
-    )
-    strikes = own.strikes_per_year if own is not None and own.strikes_per_year is not None else band
+    strikes = strike_rate(scenario, site)  # as the stress test draws them
     alerts = risks.alerts.hours_per_day_mean
     if own is not None and own.alert_hours_per_day_mean is not None:
         alerts = own.alert_hours_per_day_mean
