@@ -94,3 +94,23 @@ def test_accept_language_is_read_by_its_weights() -> None:
     assert i18n.choose(None, "uk-UA,uk;q=0.9") == "uk"
     assert i18n.choose("fr", "uk") == "fr"
     assert i18n.choose("xx", "pl") == "en"
+
+
+def test_a_language_catalogue_split_in_files_is_read_whole(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    folder = tmp_path / "fr" / "LC_MESSAGES"
+    folder.mkdir(parents=True)
+    for name, word in (("messages.po", "Sign in"), ("plan.po", "Plan")):
+        (folder / name).write_text(
+            f'msgid ""\nmsgstr ""\n"Content-Type: text/plain; charset=UTF-8\\n"\n\n'
+            f'msgid "{word}"\nmsgstr "{word} (fr)"\n',
+            encoding="utf-8",
+        )
+    monkeypatch.setattr(i18n, "LOCALE_DIR", tmp_path)
+    i18n.translator.cache_clear()
+    try:
+        words = i18n.translator("fr").messages
+    finally:
+        i18n.translator.cache_clear()
+    assert words == {"Sign in": "Sign in (fr)", "Plan": "Plan (fr)"}

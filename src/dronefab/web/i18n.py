@@ -2,7 +2,8 @@
 
 The catalogues are the ``.po`` files under ``web/locale/`` (extracted with Babel from the
 templates and the web code by ``babel.cfg``), read once at start-up: no compiled ``.mo`` file
-to keep in step with its source. A page's language is the user's choice (a cookie set by the
+to keep in step with its source. A language's catalogue may be split by page family
+(``messages.po``, ``plan.po``, ...): every ``.po`` file of its folder is read, in name order. A page's language is the user's choice (a cookie set by the
 language chooser), else the best match of the browser's ``Accept-Language``, else English.
 """
 
@@ -15,7 +16,7 @@ from pathlib import Path
 from babel.messages.pofile import read_po
 
 LOCALE_DIR = Path(__file__).parent / "locale"
-"""Where the catalogues are: ``LOCALE_DIR/<language>/LC_MESSAGES/messages.po``."""
+"""Where the catalogues are: ``LOCALE_DIR/<language>/LC_MESSAGES/*.po``."""
 
 LANGUAGES = {"en": "English", "fr": "Français", "uk": "Українська"}
 """The languages of the pages, each named in itself (as the chooser shows it)."""
@@ -47,8 +48,13 @@ class Translator:
 
 
 def catalogue_path(language: str) -> Path:
-    """The ``.po`` file of ``language``."""
+    """The main ``.po`` file of ``language`` (the pages common to every family)."""
     return LOCALE_DIR / language / "LC_MESSAGES" / "messages.po"
+
+
+def catalogue_paths(language: str) -> list[Path]:
+    """Every ``.po`` file of ``language``, in name order (one page family each)."""
+    return sorted((LOCALE_DIR / language / "LC_MESSAGES").glob("*.po"))
 
 
 @cache
@@ -56,13 +62,15 @@ def translator(language: str) -> Translator:
     """The :class:`Translator` of ``language`` (English, or one unknown: the source text)."""
     if language not in TRANSLATED:
         return Translator(DEFAULT, {})
-    with catalogue_path(language).open("rb") as handle:
-        catalog = read_po(handle)
-    messages = {
-        str(m.id): str(m.string)
-        for m in catalog
-        if m.id and isinstance(m.id, str) and isinstance(m.string, str) and not m.fuzzy
-    }
+    messages: dict[str, str] = {}
+    for path in catalogue_paths(language):
+        with path.open("rb") as handle:
+            catalog = read_po(handle)
+        messages.update(
+            (str(m.id), str(m.string))
+            for m in catalog
+            if m.id and isinstance(m.id, str) and isinstance(m.string, str) and not m.fuzzy
+        )
     return Translator(language, messages)
 
 
