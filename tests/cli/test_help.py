@@ -1,12 +1,15 @@
 """``--help`` reads as a planner expects (issue 15, defect 17): value names, not Python types;
 arguments in upper case without braces; commands in the order of the work; an example under
-each command, which names only options the command has; seeds typed alike; defaults said."""
+each command, which names only options the command has; seeds typed alike; defaults said;
+short options the same on every command (``-o`` is ``--out`` wherever there is an ``--out``)."""
 
 from __future__ import annotations
 
 import re
 import shlex
+from collections import defaultdict
 from collections.abc import Iterator
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -14,7 +17,7 @@ import typer.main
 from typer.core import TyperArgument, TyperGroup, TyperOption
 from typer.testing import CliRunner
 
-from dronefab.cli.help import EXAMPLES, PANELS
+from dronefab.cli.help import EXAMPLES, PANELS, SHORT_OPTIONS
 from dronefab.cli.main import app
 
 PYTHON_TYPES = re.compile(r"<(?:bool|str|int|float|path|file|list\[|[a-z]+ range)", re.I)
@@ -122,3 +125,58 @@ def test_cutoff_days_refuses_no_days_naming_the_flag(value: str) -> None:
     # the help no longer offers 0 ([x>=0.0]) only for the command to refuse it
     line = next(line for line in _help("buffers").splitlines() if "--cutoff-days" in line)
     assert "x>=0" not in line, line
+
+
+def _options() -> Iterator[tuple[str, str, frozenset[str]]]:
+    """Every option of every command: the command's path, its long name, its short forms."""
+    for path, command in COMMANDS.items():
+        for p in command.params:
+            if isinstance(p, TyperOption):
+                names = [*p.opts, *p.secondary_opts]
+                long = next(n for n in names if n.startswith("--"))
+                yield path, long, frozenset(n for n in names if not n.startswith("--"))
+
+
+def test_a_short_option_means_the_same_on_every_command() -> None:
+    shorts_of: defaultdict[str, set[frozenset[str]]] = defaultdict(set)
+    longs_of: defaultdict[str, set[str]] = defaultdict(set)
+    for _, long, shorts in _options():
+        shorts_of[long].add(shorts)
+        for short in shorts:
+            longs_of[short].add(long)
+    differing = {long: shorts for long, shorts in shorts_of.items() if len(shorts) > 1}
+    assert differing == {}  # e.g. --out with -o on one command and without it on another
+    two_meanings = {short: longs for short, longs in longs_of.items() if len(longs) > 1}
+    assert two_meanings == {}
+
+
+def test_every_option_of_three_commands_or_more_has_a_short_form() -> None:
+    commands_of: defaultdict[str, set[str]] = defaultdict(set)
+    for path, long, _ in _options():
+        commands_of[long].add(path)
+    common = {long for long, paths in commands_of.items() if len(paths) >= 3}
+    assert common - set(SHORT_OPTIONS) == set()
+    assert set(SHORT_OPTIONS) <= set(commands_of)  # no letter kept for an option that is gone
+    assert len(set(SHORT_OPTIONS.values())) == len(SHORT_OPTIONS)
+
+
+def test_short_options_work_as_the_long_ones(tmp_path: Path) -> None:
+    runner = CliRunner()
+    schema = tmp_path / "schema.json"
+    assert runner.invoke(app, ["schema", "-o", str(schema)]).exit_code == 0
+    assert schema.read_text(encoding="utf-8").startswith("{")
+    folder = str(tmp_path / "net")
+    assert runner.invoke(app, ["demo-scenario", folder]).exit_code == 0
+    refused = runner.invoke(app, ["demo-scenario", folder])
+    assert refused.exit_code == 2 and "--force" in refused.output
+    assert runner.invoke(app, ["demo-scenario", folder, "-f"]).exit_code == 0
+    shown = _help("simulate")
+    assert re.search(r"--out\s+-o\b", shown) and re.search(r"--seed\s+-s\b", shown), shown
+
+
+def test_docs_cli_lists_every_short_form() -> None:
+    document = (Path(__file__).parents[2] / "docs" / "cli.md").read_text(encoding="utf-8")
+    missing = [
+        f"`{s}` `{long}`" for long, s in SHORT_OPTIONS.items() if f"`{s}` `{long}`" not in document
+    ]
+    assert missing == []

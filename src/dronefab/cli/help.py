@@ -4,7 +4,8 @@ names a planner reads (``PATH``, ``INTEGER``, ``text|json``), not Python types.
 typer 0.29 shows each option's Python type (``<bool>``, ``<list[Path]>``) and a required
 argument in braces (``{plan_dir}``). :func:`polish` goes over the built command tree once, when
 the command group is made (:class:`dronefab.cli.app._Commands`), and gives every parameter a
-value name, every command its panel and example; no command module repeats it.
+value name, every command its panel and example, and every common option its short form
+(``SHORT_OPTIONS``); no command module repeats it.
 """
 
 from __future__ import annotations
@@ -54,6 +55,22 @@ PANELS: tuple[tuple[str, tuple[str, ...]], ...] = (
     ("Serve", ("serve", "users", "audit")),
 )
 """The top-level commands by panel, in the order of the work; a command left out is listed last."""
+
+SHORT_OPTIONS: dict[str, str] = {
+    "--out": "-o",
+    "--force": "-f",
+    "--seed": "-s",
+    "--quiet": "-q",
+    "--plan": "-p",
+    "--runs": "-r",
+    "--time-limit": "-t",
+    "--top": "-n",
+    "--as-of": "-a",
+    "--db": "-d",
+    "--max-memory": "-m",
+}
+"""The short form of each common option, the same on every command that has the option: one
+table, so no two commands can give a letter two meanings (tests/cli/test_help.py)."""
 
 DB = "--db sqlite:///dronefab.db"
 EXAMPLES: dict[str, str] = {
@@ -157,6 +174,7 @@ def polish(command: Any, path: str = "") -> None:
     """
     for param in command.params:
         _name_values(param)
+        _shorten(param)
     # --help is made on first use and kept (typer 0.29); made now, it is named like the rest
     help_option = command.get_help_option(typer.Context(command))
     if help_option is not None:
@@ -181,6 +199,16 @@ def _name_values(param: Any) -> None:
         return
     # a flag takes no value: nothing to name
     param.metavar = "" if param.is_flag or param.count else value_name(param)
+
+
+def _shorten(param: Any) -> None:
+    """Give an option its short form from ``SHORT_OPTIONS`` (click reads ``opts`` when it
+    parses and when it writes the help, so the short form works and is shown)."""
+    if not isinstance(param, TyperOption):
+        return
+    short = SHORT_OPTIONS.get(param.opts[0]) if param.opts else None
+    if short is not None and short not in param.opts:
+        param.opts.append(short)
 
 
 def _arrange(group: TyperGroup) -> None:

@@ -70,7 +70,7 @@ def validate(
             help="text (for people) or json (for editors and scripts).",
         ),
     ] = "text",
-    quiet: Annotated[bool, typer.Option("--quiet", "-q", help="Print problems only.")] = False,
+    quiet: Annotated[bool, typer.Option("--quiet", help="Print problems only.")] = False,
 ) -> None:
     """Check a scenario and report every problem at once (exit 0 valid, 1 invalid, 2 usage)."""
     if output_format not in ("text", "json"):
@@ -113,7 +113,7 @@ def _print_json(result: Validation) -> None:
 def schema(
     output: Annotated[
         Path | None,
-        typer.Option("--out", "-o", help="Write the schema to this file (default: print it)."),
+        typer.Option("--out", help="Write the schema to this file (default: print it)."),
     ] = None,
 ) -> None:
     """Print the JSON Schema of the scenario format (for editor completion and checks)."""
