@@ -33,6 +33,8 @@ COMMAND_START = re.compile(r"^(\$ |dronefab |curl |pip |python3? |pytest\b)")
 SLOW = {
     "docs/getting-started.md": "dronefab demo runs every analysis (about a minute)",
     "docs/simulate.md": "two stress tests of 1,000 runs and a comparison (about a minute)",
+    "docs/record.md": "a dozen commands on a store (half a minute); the quick subset runs "
+    "them in-process in tests/test_record_docs.py",
 }
 """Documents whose commands take long, with why; the README's test command runs them in CI."""
 
@@ -207,7 +209,10 @@ def test_a_block_not_run_says_why_and_every_shell_block_is_seen() -> None:
             if block.language not in SHELLS and COMMAND_START.match(first):
                 hidden.append(where)  # a command in a block marked as another language
     assert unsaid == []
-    assert hidden == [], "label these ```bash (or ```console, commands after '$ ')"
+    assert hidden == [], (
+        "label these ```bash (or ```console, commands after '$ '); one that cannot run in a "
+        "test gets <!-- not run: the reason --> on the line before it"
+    )
 
 
 def test_the_slow_ones_are_documents_that_run() -> None:
