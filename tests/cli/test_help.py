@@ -130,7 +130,8 @@ def test_cutoff_days_refuses_no_days_naming_the_flag(value: str) -> None:
 def _options() -> Iterator[tuple[str, str, frozenset[str]]]:
     """Every option of every command: the command's path, its long name, its short forms."""
     for path, command in COMMANDS.items():
-        for p in command.params:
+        # the help option is kept apart from the params (typer makes it on first use)
+        for p in [*command.params, command.get_help_option(typer.Context(command))]:
             if isinstance(p, TyperOption):
                 names = [*p.opts, *p.secondary_opts]
                 long = next(n for n in names if n.startswith("--"))
@@ -170,6 +171,7 @@ def test_short_options_work_as_the_long_ones(tmp_path: Path) -> None:
     refused = runner.invoke(app, ["demo-scenario", folder])
     assert refused.exit_code == 2 and "--force" in refused.output
     assert runner.invoke(app, ["demo-scenario", folder, "-f"]).exit_code == 0
+    assert "Usage:" in runner.invoke(app, ["users", "add", "-h"]).output
     shown = _help("simulate")
     assert re.search(r"--out\s+-o\b", shown) and re.search(r"--seed\s+-s\b", shown), shown
 
@@ -180,3 +182,12 @@ def test_docs_cli_lists_every_short_form() -> None:
         f"`{s}` `{long}`" for long, s in SHORT_OPTIONS.items() if f"`{s}` `{long}`" not in document
     ]
     assert missing == []
+
+
+def test_every_command_takes_h_for_help() -> None:
+    without = [
+        path
+        for path, command in COMMANDS.items()
+        if set(command.get_help_option(typer.Context(command)).opts) != {"--help", "-h"}
+    ]
+    assert without == []

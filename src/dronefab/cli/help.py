@@ -68,9 +68,13 @@ SHORT_OPTIONS: dict[str, str] = {
     "--as-of": "-a",
     "--db": "-d",
     "--max-memory": "-m",
+    "--help": "-h",
 }
 """The short form of each common option, the same on every command that has the option: one
 table, so no two commands can give a letter two meanings (tests/cli/test_help.py)."""
+
+HELP = ["--help", SHORT_OPTIONS["--help"]]
+"""The help option's names on every command (``dronefab plan -h``)."""
 
 DB = "--db sqlite:///dronefab.db"
 EXAMPLES: dict[str, str] = {
@@ -176,7 +180,7 @@ def polish(command: Any, path: str = "") -> None:
         _name_values(param)
         _shorten(param)
     # --help is made on first use and kept (typer 0.29); made now, it is named like the rest
-    help_option = command.get_help_option(typer.Context(command))
+    help_option = command.get_help_option(typer.Context(command, help_option_names=HELP))
     if help_option is not None:
         _name_values(help_option)
     if path in EXAMPLES:
