@@ -28,7 +28,7 @@ SHELLS = {"bash", "sh", "shell", "console"}
 NOT_RUN = re.compile(r"<!--\s*not run:(.*?)-->")
 FILE = re.compile(r"<!--\s*file:\s*(\S+)\s*-->")
 EXPECTED_EXIT = re.compile(r"\s#\s*exit\s+(\d+)\b")
-COMMAND_START = re.compile(r"^(\$ |dronefab |curl |pip |python3? |pytest\b)")
+COMMAND_START = re.compile(r"^(\$ |dronefab |curl |pip |pybabel |python3? |pytest\b)")
 
 SLOW = {
     "docs/getting-started.md": "dronefab demo runs every analysis (about a minute)",
@@ -108,6 +108,18 @@ def commands(block: Block) -> list[tuple[int, str, int]]:
         pending = []
         expected = EXPECTED_EXIT.search(command)
         found.append((start, command, int(expected.group(1)) if expected else 0))
+    return found
+
+
+def indented_commands(document: Path) -> list[int]:
+    """The lines where a command starts an indented code block (outside the fenced ones)."""
+    lines = document.read_text(encoding="utf-8").splitlines()
+    found, fenced = [], False
+    for n, line in enumerate(lines):
+        fenced ^= line.startswith("```")
+        opens = not fenced and n > 0 and not lines[n - 1].strip() and line.startswith("    ")
+        if opens and COMMAND_START.match(line.strip()):
+            found.append(n + 1)
     return found
 
 
@@ -208,6 +220,7 @@ def test_a_block_not_run_says_why_and_every_shell_block_is_seen() -> None:
             first = block.text.lstrip().split("\n", 1)[0]
             if block.language not in SHELLS and COMMAND_START.match(first):
                 hidden.append(where)  # a command in a block marked as another language
+        hidden += [f"{_name(document)}:{n}" for n in indented_commands(document)]
     assert unsaid == []
     assert hidden == [], (
         "label these ```bash (or ```console, commands after '$ '); one that cannot run in a "
