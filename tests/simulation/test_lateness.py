@@ -1,0 +1,89 @@
+"""The stress test's lateness figures: worked out by hand on two runs, then summary.json's per
+customer and per product figures on a stress-tested network."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from dronefab.model.generate import GeneratorOptions, generate_scenario
+from dronefab.planning.plan import PlanOptions, plan
+from dronefab.readback import SimulationSummary, read_summary
+from dronefab.simulation.lateness import LATENESS_KEYS, Lateness
+from dronefab.simulation.output import StressTest, run_stress_test
+
+# One product, five weekly periods. Demand: 10 due in period 1, 10 in period 3. The plan
+# delivers 10 in period 2 and 5 in period 4, so the rows are promised periods 2 and 4 (5 of the
+# second never promised): promised = planned.
+DEMAND = np.array([[10.0, 0.0, 10.0, 0.0, 0.0]])
+PLANNED = np.array([[0.0, 10.0, 0.0, 5.0, 0.0]])
+# Run 0 goes as planned. Run 1 delivers 6 in period 3 and 7 in period 5: oldest first, 6 of the
+# units due in 1 arrive 2 periods late, 4 of them 4 late, 3 of those due in 3 arrive 2 late.
+DELIVERED = np.array([PLANNED[0], [0.0, 0.0, 6.0, 0.0, 7.0]])[:, None, :]
+BY_HAND = {
+    # run 0: every promise kept; run 1: its first delivery (period 3) is after the promise of
+    # period 2 for the units it serves, its second (period 5) after both promises.
+    "kept_promise_share": [1.0, 0.0],
+    "arrived_share": [1.0, 13 / 15],
+    # run 0: all 15 one period late; run 1: none within 1, 6 + 3 within 2, 13 within 4.
+    "within_1_period_share": [15 / 20, 0.0],
+    "within_2_periods_share": [15 / 20, 9 / 20],
+    "within_4_periods_share": [15 / 20, 13 / 20],
+    # run 0: 15 units a period (7 days) late each; run 1: (6 x 2 + 4 x 4 + 3 x 2) / 13 periods.
+    "mean_days_late": [7.0, (6 * 2 + 4 * 4 + 3 * 2) / 13 * 7],
+}
+
+
+def test_lateness_by_hand() -> None:
+    lateness = Lateness(DEMAND, PLANNED, PLANNED, DELIVERED, 7)
+    figures = lateness.figures(np.array([True]))
+    assert set(figures) == {*LATENESS_KEYS, "within_periods"}
+    for key, runs in BY_HAND.items():
+        assert figures[key]["mean"] == pytest.approx(np.mean(runs)), key
+        assert figures[key]["p10"] == pytest.approx(np.quantile(runs, 0.1)), key
+        assert figures[key]["p90"] == pytest.approx(np.quantile(runs, 0.9)), key
+    curve = figures["within_periods"]
+    assert curve["k"] == list(range(9))
+    # k = 0: nothing on time in either run; from k = 4 on, all that arrived.
+    assert curve["mean"][0] == 0.0
+    assert curve["mean"][8] == pytest.approx((15 / 20 + 13 / 20) / 2)
+    assert all(low <= high for low, high in zip(curve["p10"], curve["p90"], strict=True))
+    assert curve["mean"] == sorted(curve["mean"])  # more periods allowed, never fewer units
+
+
+def test_a_run_delivering_nothing_is_never_within_and_zero_days_late() -> None:
+    lateness = Lateness(DEMAND, PLANNED, PLANNED, np.zeros((1, 1, 5)), 7)
+    figures = lateness.figures(np.array([True]))
+    assert figures["kept_promise_share"]["mean"] == 0.0
+    assert figures["within_4_periods_share"]["mean"] == 0.0
+    assert figures["mean_days_late"]["mean"] == 0.0
+
+
+def test_summary_per_customer_and_product(tmp_path: Path) -> None:
+    """Each product's figures on their own; the customer's shares of demand are their
+    demand-weighted means; summary.json reads back."""
+    scenario = generate_scenario(GeneratorOptions(sites=3, periods=8, seed=9, products=2))
+    the_plan = plan(scenario, PlanOptions(explain=False))
+    options = StressTest(runs=16, seed=3, attribution_runs=0)
+    summary = run_stress_test(scenario, the_plan, tmp_path / "sim", options)
+    read_summary(tmp_path / "sim" / "summary.json", SimulationSummary, "dronefab simulate")
+    written = json.loads((tmp_path / "sim" / "summary.json").read_text(encoding="utf-8"))
+    assert written["customers"] == summary["customers"]
+    several = 0
+    for figures in summary["customers"].values():
+        products = figures["products"]
+        several += len(products) > 1
+        assert set(figures) >= LATENESS_KEYS
+        assert sum(p["demand"] for p in products.values()) == pytest.approx(figures["demand"])
+        for key in ("within_1_period_share", "within_2_periods_share", "within_4_periods_share"):
+            weighted = sum(p["demand"] * p[key]["mean"] for p in products.values())
+            assert weighted / figures["demand"] == pytest.approx(figures[key]["mean"])
+        for product in products.values():
+            assert {"demand", "planned", "delivered", "on_time_fill_rate"} <= set(product)
+            assert set(product) >= LATENESS_KEYS
+            share = product["within_1_period_share"]["mean"]
+            assert product["on_time_fill_rate"]["mean"] <= share + 1e-12
+    assert several  # the network has customers of more than one product
