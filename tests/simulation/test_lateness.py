@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 import pytest
@@ -12,6 +13,9 @@ import pytest
 from dronefab.model.generate import GeneratorOptions, generate_scenario
 from dronefab.planning.plan import PlanOptions, plan
 from dronefab.readback import SimulationSummary, read_summary
+from dronefab.report.html import percent
+from dronefab.report.lateness_section import NOT_MEASURED, lateness_section, period_words
+from dronefab.report.simulation_page import read_simulation, render_simulation_report
 from dronefab.simulation.lateness import LATENESS_KEYS, Lateness
 from dronefab.simulation.output import StressTest, run_stress_test
 
@@ -62,15 +66,22 @@ def test_a_run_delivering_nothing_is_never_within_and_zero_days_late() -> None:
     assert figures["mean_days_late"]["mean"] == 0.0
 
 
-def test_summary_per_customer_and_product(tmp_path: Path) -> None:
-    """Each product's figures on their own; the customer's shares of demand are their
-    demand-weighted means; summary.json reads back."""
+@pytest.fixture(scope="module")
+def stressed(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, dict[str, Any]]:
+    """A stress-tested generated network of two products: its folder and summary."""
+    folder = tmp_path_factory.mktemp("lateness") / "sim"
     scenario = generate_scenario(GeneratorOptions(sites=3, periods=8, seed=9, products=2))
     the_plan = plan(scenario, PlanOptions(explain=False))
     options = StressTest(runs=16, seed=3, attribution_runs=0)
-    summary = run_stress_test(scenario, the_plan, tmp_path / "sim", options)
-    read_summary(tmp_path / "sim" / "summary.json", SimulationSummary, "dronefab simulate")
-    written = json.loads((tmp_path / "sim" / "summary.json").read_text(encoding="utf-8"))
+    return folder, run_stress_test(scenario, the_plan, folder, options)
+
+
+def test_summary_per_customer_and_product(stressed: tuple[Path, dict[str, Any]]) -> None:
+    """Each product's figures on their own; the customer's shares of demand are their
+    demand-weighted means; summary.json reads back."""
+    folder, summary = stressed
+    read_summary(folder / "summary.json", SimulationSummary, "dronefab simulate")
+    written = json.loads((folder / "summary.json").read_text(encoding="utf-8"))
     assert written["customers"] == summary["customers"]
     several = 0
     for figures in summary["customers"].values():
@@ -87,3 +98,35 @@ def test_summary_per_customer_and_product(tmp_path: Path) -> None:
             share = product["within_1_period_share"]["mean"]
             assert product["on_time_fill_rate"]["mean"] <= share + 1e-12
     assert several  # the network has customers of more than one product
+
+
+def test_page_tells_each_customer_and_product_in_words(
+    stressed: tuple[Path, dict[str, Any]],
+) -> None:
+    folder, summary = stressed
+    page = render_simulation_report(read_simulation(folder))
+    assert '<section id="lateness">' in page
+    assert summary["period_days"] == 7
+    for customer, figures in summary["customers"].items():
+        arrived = percent(figures["arrived_share"]["mean"])
+        kept = percent(figures["kept_promise_share"]["mean"])
+        assert f"Under the stress test {arrived} of the planned units arrive" in page
+        assert f"is kept for {kept} of the promised units" in page
+        assert f'data-customer="{customer}"' in page
+        for item, product in figures["products"].items():
+            within = percent(product["within_2_periods_share"]["mean"])
+            assert f"{within} within 2 weeks" in page
+            assert f'data-product="{item}"' in page
+    assert page.count('id="figure-lateness-') == len(summary["customers"])
+
+
+def test_periods_named_in_weeks_or_in_days() -> None:
+    assert period_words(7, 1) == "1 week"
+    assert period_words(7, 2) == "2 weeks"
+    assert period_words(10, 2) == "2 periods of 10 days"
+    assert period_words(10, 1) == "1 period of 10 days"
+
+
+def test_a_folder_without_the_figures_says_so() -> None:
+    old = {"period_days": 7, "customers": {"army": {"demand": 1.0, "planned": 1.0}}}
+    assert NOT_MEASURED in lateness_section(old)
