@@ -12,11 +12,12 @@ import pytest
 
 from dronefab.model.generate import GeneratorOptions, generate_scenario
 from dronefab.planning.plan import PlanOptions, plan
+from dronefab.planning.tables import on_time_by_due_period
 from dronefab.readback import SimulationSummary, read_summary
 from dronefab.report.html import percent
 from dronefab.report.lateness_section import NOT_MEASURED, lateness_section, period_words
 from dronefab.report.simulation_page import read_simulation, render_simulation_report
-from dronefab.simulation.lateness import LATENESS_KEYS, Lateness
+from dronefab.simulation.lateness import LATENESS_KEYS, Lateness, fifo_counts
 from dronefab.simulation.output import StressTest, run_stress_test
 
 # One product, five weekly periods. Demand: 10 due in period 1, 10 in period 3. The plan
@@ -130,3 +131,22 @@ def test_periods_named_in_weeks_or_in_days() -> None:
 def test_a_folder_without_the_figures_says_so() -> None:
     old = {"period_days": 7, "customers": {"army": {"demand": 1.0, "planned": 1.0}}}
     assert NOT_MEASURED in lateness_section(old)
+
+
+def test_compiled_matching_equals_the_closed_form() -> None:
+    """Units due in t delivered by t + k: clip(C(t + k) - D(t - 1), 0, d(t)), summed, for
+    random demand and deliveries (early ones among them, and more than the demand)."""
+    rng = np.random.default_rng(4)
+    demand = rng.integers(0, 30, (3, 12)).astype(float) * (rng.random((3, 12)) < 0.6)
+    delivered = rng.random((5, 3, 12)) * 25
+    counts = fifo_counts(demand, delivered, 8)
+    cumulative = np.cumsum(delivered, axis=-1)
+    before = np.cumsum(demand, axis=-1) - demand
+    for k in range(9):
+        reached = cumulative[..., np.minimum(np.arange(12) + k, 11)]
+        closed = np.clip(reached - before, 0.0, demand).sum(axis=-1)
+        np.testing.assert_allclose(counts[: k + 1].sum(axis=0), closed, atol=1e-9)
+    on_time, _ = on_time_by_due_period(np.broadcast_to(demand, delivered.shape), delivered)
+    np.testing.assert_allclose(counts[0], on_time.sum(axis=-1), atol=1e-9)
+    matched = np.minimum(delivered.sum(axis=-1), demand.sum(axis=-1))
+    np.testing.assert_allclose(counts[9], matched, atol=1e-9)

@@ -28,7 +28,8 @@ from typing import Any
 import numpy as np
 
 from dronefab.model.timeline import FloatArray
-from dronefab.planning.tables import on_time_by_due_period
+from dronefab.simulation.kernel import compiled
+from dronefab.simulation.results import QUANTILES
 
 CURVE_PERIODS = 8
 """The share delivered within ``k`` periods of due is kept for ``k = 0 .. 8`` (the page's plot)."""
@@ -36,54 +37,59 @@ WITHIN = {"within_1_period_share": 1, "within_2_periods_share": 2, "within_4_per
 """summary.json's keys of the share delivered within ``k`` periods of due."""
 LATENESS_KEYS = frozenset({"kept_promise_share", "arrived_share", *WITHIN, "mean_days_late"})
 """The six lateness figures of each customer and product."""
-QUANTILES = {"p10": 0.1, "p50": 0.5, "p90": 0.9}
 
 
-def within_periods(demand: FloatArray, delivered: FloatArray, periods: int) -> FloatArray:
-    """``(k, run, pair)`` units delivered no later than ``k`` periods after due, ``k = 0 ..
-    periods``, deliveries matched to the oldest open demand first.
+@compiled
+def _fifo(due: FloatArray, delivered: FloatArray, periods: int, out: FloatArray) -> None:
+    """Match each run's deliveries to the oldest open units of ``due`` ``(pair, period)``,
+    both walked in period order. ``out`` ``(periods + 3, run, pair)`` gets in row ``k <=
+    periods`` the units ``k`` periods late (a unit arriving ahead of its due period counts as
+    on time, 0 late), in row ``periods + 1`` the units matched and in the last row their periods
+    late, summed. Units delivered beyond ``due`` match nothing."""
+    runs, pairs, count = delivered.shape
+    for r in range(runs):
+        for n in range(pairs):
+            t = 0
+            open_units = due[n, 0] if count > 0 else 0.0
+            for arrival in range(count):
+                left = delivered[r, n, arrival]
+                while left > 0.0 and t < count:
+                    if open_units <= 0.0:
+                        t += 1
+                        open_units = due[n, t] if t < count else 0.0
+                        continue
+                    taken = min(left, open_units)
+                    left -= taken
+                    open_units -= taken
+                    lateness = max(arrival - t, 0)
+                    if lateness <= periods:
+                        out[lateness, r, n] += taken
+                    out[periods + 1, r, n] += taken
+                    out[periods + 2, r, n] += taken * lateness
 
-    Parameters
-    ----------
-    demand
-        ``(pair, period)`` demand by due period.
-    delivered
-        ``(run, pair, period)`` deliveries by arrival period.
-    periods
-        The largest ``k``.
+
+def fifo_counts(due: FloatArray, delivered: FloatArray, periods: int) -> FloatArray:
+    """Deliveries ``(run, pair, period)`` matched to the oldest open units of ``due`` ``(pair,
+    period)`` first: ``(periods + 3, run, pair)``, rows ``k = 0 .. periods`` the units ``k``
+    periods late, then the units matched, then their periods late summed.
+
+    This is the matching of :func:`dronefab.planning.tables.on_time_by_due_period` (units due
+    in ``t`` delivered by ``t + k``: ``clip(C(t + k) - D(t - 1), 0, d(t))``) told unit by unit,
+    in one compiled pass over the periods of each run and pair (:func:`kernel.compiled`): the
+    closed form costs a pass over the whole array per ``k``.
     """
-    cumulative = np.cumsum(delivered, axis=-1)
-    before = np.cumsum(demand, axis=-1) - demand
-    last = cumulative.shape[-1] - 1
-    t = np.arange(cumulative.shape[-1])
-    out = np.empty((periods + 1, *cumulative.shape[:-1]))
-    for k in range(periods + 1):
-        reached = cumulative[..., np.minimum(t + k, last)]
-        out[k] = np.clip(reached - before, 0.0, demand).sum(axis=-1)
+    out = np.zeros((periods + 3, *delivered.shape[:-1]))
+    due = np.ascontiguousarray(due, dtype=np.float64)
+    _fifo(due, np.ascontiguousarray(delivered, dtype=np.float64), periods, out)
     return out
 
 
-def periods_late(demand: FloatArray, delivered: FloatArray) -> tuple[FloatArray, FloatArray]:
-    """``(run, pair)`` units delivered against demand and their periods late, summed.
-
-    The units matched number ``M = min(C(end), D(end))``; they arrive in the periods where
-    ``min(C, M)`` grows and were due where ``min(D, M)`` grows (oldest first on both sides), so
-    their periods late add up to the difference of the two period-weighted sums, each unit's
-    lateness being ``>= 0`` since ``C <= D`` throughout (nothing arrives ahead of demand).
-    """
-    t = np.arange(delivered.shape[-1], dtype=np.float64)
-    matched = np.minimum(delivered.sum(axis=-1), demand.sum(axis=-1))[..., None]
-    arrived = np.diff(np.minimum(np.cumsum(delivered, axis=-1), matched), axis=-1, prepend=0.0)
-    cum_demand = np.broadcast_to(np.cumsum(demand, axis=-1), delivered.shape)
-    due = np.diff(np.minimum(cum_demand, matched), axis=-1, prepend=0.0)
-    late = np.maximum((arrived * t).sum(axis=-1) - (due * t).sum(axis=-1), 0.0)
-    return matched[..., 0], late
-
-
-def _spread(values: FloatArray) -> dict[str, float]:
+def spread(values: FloatArray) -> dict[str, float]:
+    """Mean and 10th, 50th and 90th percentiles (:data:`~dronefab.simulation.results.QUANTILES`)
+    of a per-run figure."""
+    quantiles = np.quantile(values, list(QUANTILES.values()))  # one sort for the three
     figures = {"mean": float(values.mean())}
-    for label, q in QUANTILES.items():
-        figures[label] = float(np.quantile(values, q))
+    figures.update((label, float(q)) for label, q in zip(QUANTILES, quantiles, strict=True))
     return figures
 
 
@@ -119,10 +125,10 @@ class Lateness:
         self.promised = promised.sum(axis=-1)
         self.delivered = delivered.sum(axis=-1)
         self.period_days = period_days
-        promised_runs = np.broadcast_to(promised, delivered.shape)
-        self.kept = on_time_by_due_period(promised_runs, delivered)[0].sum(axis=-1)
-        self.within = within_periods(demand, delivered, CURVE_PERIODS)
-        self.matched, self.late = periods_late(demand, delivered)
+        self.kept = fifo_counts(promised, delivered, 0)[0]
+        counts = fifo_counts(demand, delivered, CURVE_PERIODS)
+        self.within = np.cumsum(counts[: CURVE_PERIODS + 1], axis=0)
+        self.matched, self.late = counts[CURVE_PERIODS + 1], counts[CURVE_PERIODS + 2]
 
     def figures(self, pairs: FloatArray) -> dict[str, Any]:
         """The six figures (:data:`LATENESS_KEYS`) over the pairs selected by the boolean mask
@@ -131,23 +137,25 @@ class Lateness:
         demand = float(self.demand[pairs].sum())
         within = self.within[:, :, pairs].sum(axis=-1)
         out: dict[str, Any] = {
-            "kept_promise_share": _spread(
+            "kept_promise_share": spread(
                 _share(self.kept[:, pairs].sum(axis=-1), float(self.promised[pairs].sum()))
             ),
-            "arrived_share": _spread(
+            "arrived_share": spread(
                 _share(self.delivered[:, pairs].sum(axis=-1), float(self.planned[pairs].sum()))
             ),
         }
         for key, k in WITHIN.items():
-            out[key] = _spread(_share(within[k], demand))
+            out[key] = spread(_share(within[k], demand))
         matched = self.matched[:, pairs].sum(axis=-1)
         late = self.late[:, pairs].sum(axis=-1) * self.period_days
-        out["mean_days_late"] = _spread(
+        out["mean_days_late"] = spread(
             np.divide(late, matched, out=np.zeros_like(late), where=matched > 0)
         )
-        curve = [_spread(_share(within[k], demand)) for k in range(CURVE_PERIODS + 1)]
+        shares = within / demand if demand > 0 else np.ones_like(within)
+        quantiles = np.quantile(shares, list(QUANTILES.values()), axis=1)
         out["within_periods"] = {
             "k": list(range(CURVE_PERIODS + 1)),
-            **{label: [c[label] for c in curve] for label in ("mean", *QUANTILES)},
+            "mean": shares.mean(axis=1).tolist(),
+            **{label: q.tolist() for label, q in zip(QUANTILES, quantiles, strict=True)},
         }
         return out

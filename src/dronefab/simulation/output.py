@@ -28,7 +28,7 @@ from dronefab.planning.plan import Plan
 from dronefab.planning.tables import on_time_by_due_period
 from dronefab.simulation.attribution import RiskNode, attribution_table, simulate_without_each
 from dronefab.simulation.disruptions import RiskProfile, risk_profile
-from dronefab.simulation.lateness import Lateness
+from dronefab.simulation.lateness import Lateness, spread
 from dronefab.simulation.recovery import recovery_table
 from dronefab.simulation.results import (
     QUANTILES,
@@ -42,15 +42,6 @@ TABLES = ("runs", "sites", "periods")
 """The tables every simulation folder has; recovery.csv and attribution.csv follow when made."""
 ATTRIBUTION_RUNS = 200
 """Runs re-simulated per node with risk for attribution.csv, unless told otherwise."""
-
-
-def spread(values: np.ndarray) -> dict[str, float]:
-    """Mean and 10th, 50th and 90th percentiles (:data:`~dronefab.simulation.results.QUANTILES`)
-    of a per-run figure."""
-    figures = {"mean": float(values.mean())}
-    for label, q in QUANTILES.items():
-        figures[label] = float(np.quantile(values, q))
-    return figures
 
 
 def simulation_summary(result: SimulationResult, runs: pd.DataFrame) -> dict[str, Any]:
