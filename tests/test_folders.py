@@ -102,7 +102,7 @@ def test_a_plan_killed_while_writing_leaves_the_previous_plan(tmp_path: Path, mo
     out = tmp_path / "plan"
     assert finish(start("plan", old, "--out", out, pause=0))[0] == 0
     before = snapshot(out)
-    assert len(before) == 10  # nine tables and summary.json
+    assert len(before) == 11  # nine tables, promises.csv and summary.json
     process = start("plan", new, "--out", out)
     wait_for_writes(process, moment)
     process.send_signal(signal.SIGKILL)

@@ -831,6 +831,40 @@ def on_time_units(demand: list[float], delivered: dict[int, float]) -> float:
     return on_time
 
 
+def matched_units(due: list[float], delivered: dict[int, float]) -> list[tuple[int, int, float]]:
+    """``(due period, arrival period, units)``: deliveries handed one after the other, in
+    arrival order, to the oldest demand still open (a queue of due periods, walked by hand)."""
+    queue = [[t, quantity] for t, quantity in enumerate(due, start=1) if quantity > 0]
+    out: list[tuple[int, int, float]] = []
+    for arrival in sorted(delivered):
+        left = delivered[arrival]
+        while left > 1e-12 and queue:
+            period, open_units = queue[0]
+            taken = min(left, open_units)
+            out.append((int(period), arrival, taken))
+            left -= taken
+            queue[0][1] -= taken
+            if queue[0][1] <= 1e-12:
+                queue.pop(0)
+    return out
+
+
+def lateness_units(
+    due: list[float], promised: list[float], delivered: dict[int, float], periods: int
+) -> dict[str, object]:
+    """One run's lateness counts for one (customer, product), by :func:`matched_units`: units
+    delivered within ``k`` periods of due (``k = 0 .. periods``), units delivered by their
+    promised period, units matched and their periods late, summed."""
+    matched = matched_units(due, delivered)
+    kept = matched_units(promised, delivered)
+    return {
+        "within": [sum(u for t, a, u in matched if a - t <= k) for k in range(periods + 1)],
+        "kept": sum(u for t, a, u in kept if a <= t),
+        "matched": sum(u for _, _, u in matched),
+        "late": sum(u * (a - t) for t, a, u in matched),
+    }
+
+
 def _new_world(network: ReferenceNetwork, days: int) -> World:
     env = simpy.Environment()
     sites = {}

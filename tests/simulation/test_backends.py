@@ -27,6 +27,8 @@ from dronefab.model.scenario import Scenario
 from dronefab.planning.plan import Plan, PlanOptions, plan
 from dronefab.simulation.backends import backend_session
 from dronefab.simulation.disruptions import risk_profile
+from dronefab.simulation.lateness import LATENESS_KEYS
+from dronefab.simulation.output import simulation_summary
 from dronefab.simulation.results import SimulationResult, simulate
 
 FIELDS = ("runs", "delivered", "strikes", "days_down", "stock_destroyed")
@@ -61,6 +63,11 @@ def assert_identical(got: SimulationResult, expected: SimulationResult) -> None:
         a, b = getattr(got, name), getattr(expected, name)
         assert a.shape == b.shape, name
         assert np.array_equal(a, b), name
+    # summary.json's figures, the lateness ones (kept promises, within k periods, days late)
+    # per customer and product among them, equal to the last bit too.
+    figures = simulation_summary(got, got.runs_table())["customers"]
+    assert figures == simulation_summary(expected, expected.runs_table())["customers"]
+    assert all(set(c) >= LATENESS_KEYS for c in figures.values())
 
 
 # -- local -----------------------------------------------------------------------------------------

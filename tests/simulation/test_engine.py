@@ -31,6 +31,7 @@ from dronefab.simulation.disruptions import (
 )
 from dronefab.simulation.engine import _Block, simulate_block
 from dronefab.simulation.inputs import build_inputs
+from dronefab.simulation.lateness import CURVE_PERIODS, Lateness
 from dronefab.simulation.results import SimulationResult, simulate
 
 from . import reference_simpy as reference
@@ -261,12 +262,33 @@ def assert_same_as_reference(
                 for t in range(result.inputs.out_periods)
             ]
             np.testing.assert_allclose(result.delivered[i, n], series, rtol=1e-9, atol=1e-6)
+        assert_same_lateness(result, i, expected.delivered)
         for s, site in enumerate(result.inputs.sites):
             outcome = expected.sites[site]
             assert result.strikes[i, s] == outcome.strikes
             assert result.days_down[i, s] == outcome.days_down
             assert result.stock_destroyed[i, s] == pytest.approx(outcome.stock_destroyed, abs=1e-6)
     return result
+
+
+def assert_same_lateness(
+    result: SimulationResult, i: int, delivered: dict[tuple[str, str, int], float]
+) -> None:
+    """Run ``i``'s lateness counts (summary.json's kept promises, units within k periods of
+    due, days late) against the reference's deliveries matched to demand by hand."""
+    inputs = result.inputs
+    lateness = Lateness(
+        inputs.demand, inputs.planned, inputs.promised, result.delivered, inputs.period_days
+    )
+    for n, (customer, item) in enumerate(inputs.pairs):
+        mine = {t: q for (c, p, t), q in delivered.items() if (c, p) == (customer, item) and q > 0}
+        want = reference.lateness_units(
+            list(inputs.demand[n]), list(inputs.promised[n]), mine, CURVE_PERIODS
+        )
+        np.testing.assert_allclose(lateness.within[:, i, n], want["within"], atol=1e-6)
+        assert lateness.kept[i, n] == pytest.approx(want["kept"], abs=1e-6)
+        assert lateness.matched[i, n] == pytest.approx(want["matched"], abs=1e-6)
+        assert lateness.late[i, n] == pytest.approx(want["late"], abs=1e-5)
 
 
 # (network, generator options or None, strikes per year, simulation seed, extra days)

@@ -20,10 +20,10 @@ from typing import Any
 import pandas as pd
 
 from dronefab.errors import UsageError
-from dronefab.files import write_frame, write_json
+from dronefab.files import read_frame, write_frame, write_json
 from dronefab.folders import atomic_folder
 from dronefab.model.scenario import Scenario
-from dronefab.planning import tables
+from dronefab.planning import promises, tables
 from dronefab.planning.explain import COLUMNS as EXPLANATION_COLUMNS
 from dronefab.planning.explain import start_explaining
 from dronefab.planning.marginal import COLUMNS as STATION_COLUMNS
@@ -44,8 +44,8 @@ TABLES = (
     "explanations",
     "station_value",
 )
-PLAN_FILES = (*(f"{name}.csv" for name in TABLES), "summary.json")
-"""The files of a plan folder."""
+PLAN_FILES = (*(f"{name}.csv" for name in TABLES), "promises.csv", "summary.json")
+"""The files of a plan folder (promises.csv: :mod:`dronefab.planning.promises`)."""
 
 PLAN_COMMAND = "dronefab plan"
 
@@ -94,6 +94,8 @@ class Plan:
     explanations: pd.DataFrame
     station_value: pd.DataFrame
     summary: dict[str, Any] = field(default_factory=dict)
+    promises: pd.DataFrame | None = None
+    """promises.csv (:func:`dronefab.planning.promises.promises_table`); None when not made."""
 
     @property
     def objective(self) -> float:
@@ -109,6 +111,8 @@ class Plan:
             for name in TABLES:
                 frame: pd.DataFrame = getattr(self, name)
                 write_frame(part / f"{name}.csv", frame)
+            if self.promises is not None:
+                write_frame(part / "promises.csv", self.promises)
             write_json(part / "summary.json", _jsonable(self.summary))
         return target
 
@@ -152,7 +156,13 @@ def read_plan(folder: str | os.PathLike[str]) -> Plan:
         name: read_table(source / f"{name}.csv", PLAN_TABLES[name], bounds, PLAN_COMMAND)
         for name in TABLES
     }
-    return Plan(**frames, summary=summary)
+    promised = source / "promises.csv"
+    kept = (
+        read_frame(promised, dtype={"customer": str, "item": str, "due": str})
+        if promised.is_file()
+        else None
+    )
+    return Plan(**frames, summary=summary, promises=kept)
 
 
 CHOKEPOINT_LEAD_TIME_DAYS = 56
@@ -330,6 +340,7 @@ def plan(
     costs = tables.cost_breakdown(model, values)
     units = tables.fill_rates(frames["backlog"], network.customers)
     overloads = frames["capacity"][frames["capacity"]["overload_hours"] > 0]
+    promised = promises.promises_table(scenario, frames["backlog"])
     summary: dict[str, Any] = {
         "scenario": scenario.name,
         "scenario_fingerprint": scenario.fingerprint,
@@ -337,6 +348,7 @@ def plan(
         "costs": costs,
         "fill_rate": {k: v["fill_rate"] for k, v in units.items()},
         "units": units,
+        "promises": promises.promise_summary(promised),
         "status": solution.status,
         "mode": "integer" if options.integer else "continuous",
         "unconstrained": options.unconstrained,
@@ -363,4 +375,4 @@ def plan(
         "period_days": scenario.horizon.period_days,
         "start": scenario.horizon.start.isoformat(),
     }
-    return Plan(**frames, summary=summary)
+    return Plan(**frames, summary=summary, promises=promised)

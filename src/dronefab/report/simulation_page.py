@@ -4,7 +4,8 @@
 >>> write_simulation_report("simulation/", "simulation.html")  # doctest: +SKIP
 
 Sections, in order: headline figures per customer (delivered units and on-time fill rate over
-the runs, against the plan), fan charts of cumulative deliveries against the plan, the units each
+the runs, against the plan), promises and lateness per customer and product in a manager's words
+(:mod:`dronefab.report.lateness_section`), fan charts of cumulative deliveries against the plan, the units each
 site's strikes and each supplier's outages cost (a tornado), days down per site, and the time to
 recover after a strike. Everything comes from the folder written by ``dronefab simulate``
 (docs/simulate.md); the plotly library is loaded from ``plotly.min.js`` beside it, so nothing is downloaded.
@@ -53,12 +54,16 @@ from dronefab.report.html import (
     units,
     write_page,
 )
+from dronefab.report.lateness_section import ANCHOR as LATENESS_ANCHOR
+from dronefab.report.lateness_section import TITLE as LATENESS_TITLE
+from dronefab.report.lateness_section import lateness_section
 from dronefab.report.sections import figure_html
 
 __all__ = ["SECTIONS", "box_trace", "render_simulation_report", "write_simulation_report"]
 
 SECTIONS = (
     ("headline", "Headline"),
+    (LATENESS_ANCHOR, LATENESS_TITLE),
     ("deliveries", "Deliveries against the plan"),
     ("attribution", "What the disruptions cost"),
     ("downtime", "Days down per site"),
@@ -177,6 +182,7 @@ def render_simulation_report(sim: SimulationFolder, sites: Sequence[str] = ()) -
     )
     bodies = [
         headline_section(sim),
+        lateness_section(summary),
         deliveries_section(sim, axis),
         attribution_section(sim),
         downtime_section(sim, colours),

@@ -40,7 +40,8 @@ from dronefab.readback import (
     simulation_bounds,
 )
 from dronefab.simulation.attribution import mean_interval
-from dronefab.simulation.output import StressTest, run_stress_test, spread
+from dronefab.simulation.lateness import spread
+from dronefab.simulation.output import StressTest, run_stress_test
 
 SIMULATE_COMMAND = "dronefab simulate"
 COLUMNS = (

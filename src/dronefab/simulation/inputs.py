@@ -53,6 +53,7 @@ from dronefab.model import timeline
 from dronefab.model.scenario import Scenario
 from dronefab.model.timeline import FloatArray
 from dronefab.planning.plan import Plan, ensure_plan_fits
+from dronefab.planning.promises import promised_by_period, promises_table
 from dronefab.simulation.flows import (
     Flows,
     by_period,
@@ -131,6 +132,10 @@ class SimulationInputs:
         period, for planned purchases and orders already placed alike), line and quantity.
     demand, planned
         ``(pair, out_periods)`` demand by due period and the plan's deliveries.
+    promised
+        ``(pair, out_periods)`` units promised by promised period (the plan's promises.csv, or
+        :func:`~dronefab.planning.promises.promises_table` of its deliveries), those never
+        promised left out.
     """
 
     sites: tuple[str, ...]
@@ -170,6 +175,7 @@ class SimulationInputs:
     arrival_quantity: FloatArray
     demand: FloatArray
     planned: FloatArray
+    promised: FloatArray
 
 
 # -- calendar ------------------------------------------------------------------------------------
@@ -399,6 +405,18 @@ def _pairs(
     return keys, demand_array, planned
 
 
+def _promised(
+    scenario: Scenario, plan: Plan, pairs: list[tuple[str, str]], out_periods: int
+) -> FloatArray:
+    """``(pair, out_periods)`` units promised by period: the plan's own promises when it has
+    them (read from its folder), else those of its deliveries."""
+    table = plan.promises
+    if table is None:
+        backlog = plan_frame(plan, "backlog", ["customer", "item", "period", "delivered"])
+        table = promises_table(scenario, backlog)
+    return promised_by_period(table, pairs, out_periods)
+
+
 # -- the whole -----------------------------------------------------------------------------------
 def build_inputs(scenario: Scenario, plan: Plan, days: int | None = None) -> SimulationInputs:
     """The arrays of a simulation of ``plan`` for ``days`` days (default: the horizon).
@@ -485,6 +503,7 @@ def build_inputs(scenario: Scenario, plan: Plan, days: int | None = None) -> Sim
         arrival_quantity=arrivals.quantity,
         demand=demand,
         planned=planned,
+        promised=_promised(scenario, plan, pairs, out_periods),
     )
 
 

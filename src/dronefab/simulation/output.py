@@ -23,10 +23,12 @@ import pandas as pd
 from dronefab.files import write_frame, write_json
 from dronefab.folders import atomic_folder
 from dronefab.model.scenario import Scenario
+from dronefab.model.timeline import FloatArray
 from dronefab.planning.plan import Plan
 from dronefab.planning.tables import on_time_by_due_period
 from dronefab.simulation.attribution import RiskNode, attribution_table, simulate_without_each
 from dronefab.simulation.disruptions import RiskProfile, risk_profile
+from dronefab.simulation.lateness import Lateness, spread
 from dronefab.simulation.recovery import recovery_table
 from dronefab.simulation.results import (
     QUANTILES,
@@ -42,20 +44,16 @@ ATTRIBUTION_RUNS = 200
 """Runs re-simulated per node with risk for attribution.csv, unless told otherwise."""
 
 
-def spread(values: np.ndarray) -> dict[str, float]:
-    """Mean and 10th, 50th and 90th percentiles (:data:`~dronefab.simulation.results.QUANTILES`)
-    of a per-run figure."""
-    figures = {"mean": float(values.mean())}
-    for label, q in QUANTILES.items():
-        figures[label] = float(np.quantile(values, q))
-    return figures
-
-
 def simulation_summary(result: SimulationResult, runs: pd.DataFrame) -> dict[str, Any]:
     """Per customer: demand, planned and delivered units, the on-time fill rate over the runs
-    and the plan's own; per site: strikes and days down."""
+    and the plan's own, the lateness figures (:mod:`dronefab.simulation.lateness`) and the same
+    per product (``products``); per site: strikes and days down."""
     inputs = result.inputs
     plan_on_time, _ = on_time_by_due_period(inputs.demand, inputs.planned)
+    lateness = Lateness(
+        inputs.demand, inputs.planned, inputs.promised, result.delivered, inputs.period_days
+    )
+    on_time = result.on_time
     customers: dict[str, Any] = {}
     for customer, rows in runs.groupby("customer", sort=False):
         per_run = rows.groupby("run")[["planned", "delivered", "on_time"]].sum()
@@ -70,6 +68,8 @@ def simulation_summary(result: SimulationResult, runs: pd.DataFrame) -> dict[str
             else 1.0,
             "delivered": spread(per_run["delivered"].to_numpy()),
             "on_time_fill_rate": spread(fill),
+            **lateness.figures(mine),
+            "products": _products(result, lateness, on_time, str(customer)),
         }
     sites = {
         site: {
@@ -80,6 +80,29 @@ def simulation_summary(result: SimulationResult, runs: pd.DataFrame) -> dict[str
         for n, site in enumerate(inputs.sites)
     }
     return {"runs": int(result.runs.size), "customers": customers, "sites": sites}
+
+
+def _products(
+    result: SimulationResult, lateness: Lateness, on_time: FloatArray, customer: str
+) -> dict[str, Any]:
+    """summary.json ``customers[c]["products"]``: each product's demand, planned and delivered
+    units, on-time fill rate and lateness figures (products never summed together)."""
+    inputs = result.inputs
+    out: dict[str, Any] = {}
+    for n, (owner, item) in enumerate(inputs.pairs):
+        if owner != customer:
+            continue
+        mine = np.arange(len(inputs.pairs)) == n
+        demand = float(inputs.demand[n].sum())
+        units = on_time[:, n]
+        out[item] = {
+            "demand": demand,
+            "planned": float(inputs.planned[n].sum()),
+            "delivered": spread(result.delivered[:, n].sum(axis=-1)),
+            "on_time_fill_rate": spread(units / demand if demand > 0 else np.ones_like(units)),
+            **lateness.figures(mine),
+        }
+    return out
 
 
 def periods_with_cumulative(result: SimulationResult, periods: pd.DataFrame) -> pd.DataFrame:
