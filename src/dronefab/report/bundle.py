@@ -28,7 +28,7 @@ from dronefab.report.html import write_page
 from dronefab.report.plan_report import render_plan_report, write_plan_report
 from dronefab.report.risk_page import write_risk_report
 from dronefab.report.sections import plan_sites
-from dronefab.report.simulation_page import write_simulation_report
+from dronefab.report.simulation_page import read_simulation, write_simulation_report
 
 Writer = Callable[..., Path]
 """``write(folder, out_html)``; with ``sites=`` for the kinds that colour sites."""
@@ -153,5 +153,7 @@ def write_linked_reports(
         for analysis, folder in kinds.values()
     ]
     links = [(analysis.label, analysis.page) for analysis, _ in kinds.values()]
-    write_page(target, render_plan_report(plan, links))
+    stress = kinds.get("simulation.html")
+    front = render_plan_report(plan, links, read_simulation(stress[1]) if stress else None)
+    write_page(target, front)
     return [target, *pages]

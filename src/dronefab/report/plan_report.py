@@ -3,7 +3,8 @@
 >>> from dronefab.report import write_plan_report
 >>> write_plan_report("plan/", "report.html")  # doctest: +SKIP
 
-Sections, in order: headline figures (fill rates, units, costs, solver), deliveries against
+Sections, in order: headline figures (fill rates, units, costs, solver), the stress test's
+figures when its folder is given (units that arrive, within how many weeks), deliveries against
 demand, production by site, capacity utilisation, chokepoint purchases, why units are late, and
 what one more station is worth. Everything comes from the plan folder (see SCENARIO.md, "Plan
 output"); the plotly library is loaded from ``plotly.min.js`` beside it, so nothing is downloaded.
@@ -21,7 +22,7 @@ from dronefab.model.schema import Horizon
 from dronefab.model.timeline import horizon_end
 from dronefab.planning.plan import Plan, read_plan
 from dronefab.report.figures import period_word
-from dronefab.report.html import day, page, write_page
+from dronefab.report.html import day, page, section, write_page
 from dronefab.report.limits import (
     ON_TIME_SENTENCE,
     capacity_section,
@@ -35,11 +36,14 @@ from dronefab.report.sections import (
     mode_text,
     production_section,
 )
+from dronefab.report.simulation_page import SimulationFolder
+from dronefab.report.stress import stress_section
 
 __all__ = ["ON_TIME_SENTENCE", "SECTIONS", "render_plan_report", "write_plan_report"]
 
 SECTIONS = (
     ("headline", "Headline"),
+    ("stress", "Under the stress test"),
     ("deliveries", "Deliveries against demand"),
     ("production", "Production by site"),
     ("capacity", "Capacity utilisation"),
@@ -53,6 +57,7 @@ def write_plan_report(
     plan_dir: str | os.PathLike[str],
     out_html: str | os.PathLike[str],
     links: Sequence[tuple[str, str]] = (),
+    stress: SimulationFolder | None = None,
 ) -> Path:
     """Write the HTML report of a plan folder.
 
@@ -65,6 +70,9 @@ def write_plan_report(
     links
         ``(label, href)`` of related reports (stress test, risk, buffers, design), linked
         from the page's banner.
+    stress
+        The stress test of this plan (:func:`dronefab.report.simulation_page.read_simulation`):
+        its figures go on the front page, beside the plan's.
 
     Returns
     -------
@@ -77,13 +85,15 @@ def write_plan_report(
         If ``plan_dir`` is not a complete plan folder.
     """
     target = Path(out_html)
-    write_page(target, render_plan_report(read_plan(plan_dir), links))
+    write_page(target, render_plan_report(read_plan(plan_dir), links, stress))
     return target
 
 
-def render_plan_report(plan: Plan, links: Sequence[tuple[str, str]] = ()) -> str:
-    """The report of a plan as one HTML document (a string); ``links`` as for
-    :func:`write_plan_report`."""
+def render_plan_report(
+    plan: Plan, links: Sequence[tuple[str, str]] = (), stress: SimulationFolder | None = None
+) -> str:
+    """The report of a plan as one HTML document (a string); ``links`` and ``stress`` as for
+    :func:`write_plan_report` (without a stress test, its section says how to add one)."""
     summary = plan.summary
     horizon = _horizon(summary, plan)
     word = period_word(horizon)
@@ -95,6 +105,7 @@ def render_plan_report(plan: Plan, links: Sequence[tuple[str, str]] = ()) -> str
     )
     bodies = [
         headline_section(plan, horizon),
+        stress_section(stress, plan, horizon) if stress is not None else _no_stress(),
         deliveries_section(plan, horizon),
         production_section(plan, horizon),
         capacity_section(plan, horizon),
@@ -111,6 +122,16 @@ def render_plan_report(plan: Plan, links: Sequence[tuple[str, str]] = ()) -> str
         "summary.json; hover a chart for exact values.",
         links=links,
     )
+
+
+def _no_stress() -> str:
+    lead = "What the plan delivers when sites are struck and suppliers fail."
+    body = (
+        "<p>No stress test beside this plan: run <code>dronefab simulate SCENARIO --plan "
+        "PLAN</code> and write the report with <code>--with</code> its folder to see, here, "
+        "how many planned units arrive and how late.</p>"
+    )
+    return section("stress", "Under the stress test", lead, body)
 
 
 def _horizon(summary: dict[str, Any], plan: Plan) -> Horizon:

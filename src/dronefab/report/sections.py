@@ -184,16 +184,18 @@ def _solver_card(summary: dict[str, Any]) -> str:
 
 
 def deliveries_section(plan: Plan, horizon: Horizon) -> str:
-    """Cumulative deliveries against cumulative demand, per customer."""
-    per_customer = customer_units(plan)
-    customers = list(per_customer)
-    lead = "Are customers served on time? Deliveries (all products) as they arrive, against demand as it falls due."
-    if not customers:
+    """Cumulative deliveries against cumulative demand, per customer and product."""
+    rates = product_units(plan)
+    lead = (
+        "Are customers served on time? Deliveries as they arrive, against demand as it falls "
+        "due, one panel per customer and product."
+    )
+    if not rates:
         return section(
             "deliveries", "Deliveries against demand", lead, "<p>No demand in this plan.</p>"
         )
     figure = figures.deliveries_figure(
-        plan.backlog, customers, horizon, {k: u["fill_rate"] for k, u in per_customer.items()}
+        plan.backlog, list(rates), horizon, {k: u["fill_rate"] for k, u in rates.items()}
     )
     caption = (
         "Dashed: units demanded so far; solid: units delivered so far. The shaded gap is the "
@@ -203,6 +205,21 @@ def deliveries_section(plan: Plan, horizon: Horizon) -> str:
     return section(
         "deliveries", "Deliveries against demand", lead, figure_html(figure, "deliveries", caption)
     )
+
+
+def product_units(plan: Plan) -> dict[tuple[str, str], dict[str, float]]:
+    """Demand, on-time, late and never-delivered units and the on-time fill rate of each
+    (customer, product) of ``backlog.csv``, customers in their order, products in theirs."""
+    backlog = plan.backlog
+    if backlog.empty:
+        return {}
+    out: dict[tuple[str, str], dict[str, float]] = {}
+    for customer in dict.fromkeys(str(c) for c in backlog["customer"]):
+        mine = backlog[backlog["customer"] == customer]
+        for item in dict.fromkeys(str(i) for i in mine["item"]):
+            rows = mine[mine["item"] == item]
+            out[(customer, item)] = fill_rates(rows, [customer])[customer]
+    return out
 
 
 def products_of(plan: Plan) -> list[str]:
