@@ -24,7 +24,11 @@ from dronefab.report.html import (
     units,
 )
 
-COST_KINDS = ("purchase", "labour", "lane", "holding", "backlog", "unmet")
+CASH_KINDS = ("purchase", "labour", "lane", "holding")
+"""Costs the plan pays in money."""
+PENALTY_KINDS = ("backlog", "unmet")
+"""Costs that are the scenario's price on lateness: a priority weight, not money paid."""
+COST_KINDS = CASH_KINDS + PENALTY_KINDS
 COST_COLOURS = {
     "purchase": "#4C78A8",
     "labour": "#54A24B",
@@ -100,7 +104,8 @@ def _customer_card(customer: str, u: dict[str, float], attribute: str) -> str:
 
 
 def headline_section(plan: Plan, horizon: Horizon) -> str:
-    """Cards: on-time fill rate and units per customer, total cost by kind, solver."""
+    """Cards: on-time fill rate and units per customer, a table per product, cash paid and
+    lateness penalties apart, solver."""
     summary = plan.summary
     per_customer = customer_units(plan)
     cards = []
@@ -113,25 +118,8 @@ def headline_section(plan: Plan, horizon: Horizon) -> str:
         cards.append(_customer_card("all customers", total, "data-total"))
     cards += [_customer_card(k, u, "data-customer") for k, u in per_customer.items()]
 
-    costs = {k: float(summary.get("costs", {}).get(k) or 0.0) for k in COST_KINDS}
-    objective = float(summary.get("objective") or sum(costs.values()))
-    whole = sum(costs.values()) or 1.0
-    cost_rows = "".join(
-        f'<tr><td><span class="swatch" style="background:{COST_COLOURS[k]}"></span>{k}</td>'
-        f'<td class="track"><span class="bar" style="width:{100 * v / whole:.1f}%;'
-        f'background:{COST_COLOURS[k]}"></span></td>'
-        f"<td>{v:,.0f}</td><td>{v / whole:.0%}</td></tr>"
-        for k, v in costs.items()
-    )
     money_cards = [
-        card(
-            "Total cost",
-            money(objective),
-            sub=f"{objective:,.0f} in the scenario's currency, by kind "
-            "(backlog and unmet are lateness penalties, not cash):",
-            body=f'<table class="kv costs">{cost_rows}</table>',
-            big_attributes=f'data-objective="{objective:.6f}"',
-        ),
+        *cost_cards(summary),
         _solver_card(summary),
     ]
     word = period_word(horizon)
@@ -141,9 +129,67 @@ def headline_section(plan: Plan, horizon: Horizon) -> str:
     )
     body = (
         f'<div class="cards">{"".join(cards)}</div>\n'
-        f'<div class="cards wide">{"".join(money_cards)}</div>'
+        + _product_table(plan)
+        + f'\n<div class="cards wide">{"".join(money_cards)}</div>'
     )
     return section("headline", "Headline", lead, body)
+
+
+def _product_table(plan: Plan) -> str:
+    """The on-time fill rate of each customer and product (products are never added up)."""
+    per_product = product_units(plan)
+    if not per_product:
+        return ""
+    header = ["customer", "product", "demand", "on time", "late", "never delivered"]
+    rows = [
+        [
+            k,
+            i,
+            *(units(u[f]) for f in ("demand", "on_time", "late", "never")),
+            percent(u["fill_rate"]),
+        ]
+        for (k, i), u in per_product.items()
+    ]
+    return "<h3>By product</h3>\n" + table(
+        [*header, "on-time fill rate"], rows, numeric=range(2, 7), attributes='id="product-table"'
+    )
+
+
+def cost_cards(summary: dict[str, Any]) -> list[str]:
+    """Two cards: the cash the plan pays (purchases, labour, lanes, holding), and apart from it
+    the lateness penalties the planner weighs (backlog, unmet), which no one pays."""
+    costs = {k: float(summary.get("costs", {}).get(k) or 0.0) for k in COST_KINDS}
+    cash = sum(costs[k] for k in CASH_KINDS)
+    penalties = sum(costs[k] for k in PENALTY_KINDS)
+    objective = float(summary.get("objective") or cash + penalties)
+
+    def rows(kinds: tuple[str, ...], whole: float) -> str:
+        return "".join(
+            f'<tr><td><span class="swatch" style="background:{COST_COLOURS[k]}"></span>{k}</td>'
+            f'<td class="track"><span class="bar" style="width:{100 * costs[k] / (whole or 1):.1f}%;'
+            f'background:{COST_COLOURS[k]}"></span></td>'
+            f"<td>{costs[k]:,.0f}</td><td>{costs[k] / (whole or 1):.0%}</td></tr>"
+            for k in kinds
+        )
+
+    return [
+        card(
+            "Cash paid",
+            money(cash),
+            sub=f"{cash:,.0f} in the scenario's currency: what the plan spends, by kind:",
+            body=f'<table class="kv costs">{rows(CASH_KINDS, cash)}</table>',
+            big_attributes=f'data-cash="{cash:.6f}"',
+        ),
+        card(
+            "Lateness penalties",
+            f"{penalties:,.0f}",
+            sub="not money: the price the scenario puts on each unit-week late (backlog) and "
+            "each unit never delivered (unmet), which the planner weighs against cash. "
+            f"The plan's objective, cash plus penalties: {objective:,.0f}.",
+            body=f'<table class="kv costs">{rows(PENALTY_KINDS, penalties)}</table>',
+            big_attributes=f'data-penalties="{penalties:.6f}" data-objective="{objective:.6f}"',
+        ),
+    ]
 
 
 def _solver_card(summary: dict[str, Any]) -> str:
