@@ -29,6 +29,7 @@ from dronefab.report.plan_report import render_plan_report, write_plan_report
 from dronefab.report.risk_page import write_risk_report
 from dronefab.report.sections import plan_sites
 from dronefab.report.simulation_page import read_simulation, write_simulation_report
+from dronefab.risk.design import read_design
 
 Writer = Callable[..., Path]
 """``write(folder, out_html)``; with ``sites=`` for the kinds that colour sites."""
@@ -153,7 +154,12 @@ def write_linked_reports(
         for analysis, folder in kinds.values()
     ]
     links = [(analysis.label, analysis.page) for analysis, _ in kinds.values()]
-    stress = kinds.get("simulation.html")
-    front = render_plan_report(plan, links, read_simulation(stress[1]) if stress else None)
+    stress, design = kinds.get("simulation.html"), kinds.get("design.html")
+    front = render_plan_report(
+        plan,
+        links,
+        read_simulation(stress[1]) if stress else None,
+        read_design(design[1])[0] if design else None,
+    )
     write_page(target, front)
     return [target, *pages]

@@ -21,6 +21,7 @@ from typing import Any
 from dronefab.model.schema import Horizon
 from dronefab.model.timeline import horizon_end
 from dronefab.planning.plan import Plan, read_plan
+from dronefab.report.candidates import assumption_text
 from dronefab.report.figures import period_word
 from dronefab.report.html import day, page, section, write_page
 from dronefab.report.limits import (
@@ -58,6 +59,7 @@ def write_plan_report(
     out_html: str | os.PathLike[str],
     links: Sequence[tuple[str, str]] = (),
     stress: SimulationFolder | None = None,
+    design: dict[str, Any] | None = None,
 ) -> Path:
     """Write the HTML report of a plan folder.
 
@@ -73,6 +75,9 @@ def write_plan_report(
     stress
         The stress test of this plan (:func:`dronefab.report.simulation_page.read_simulation`):
         its figures go on the front page, beside the plan's.
+    design
+        ``design.json`` of the network design: its choice of candidate sites is set beside
+        the candidates the plan assumes open.
 
     Returns
     -------
@@ -85,15 +90,19 @@ def write_plan_report(
         If ``plan_dir`` is not a complete plan folder.
     """
     target = Path(out_html)
-    write_page(target, render_plan_report(read_plan(plan_dir), links, stress))
+    write_page(target, render_plan_report(read_plan(plan_dir), links, stress, design))
     return target
 
 
 def render_plan_report(
-    plan: Plan, links: Sequence[tuple[str, str]] = (), stress: SimulationFolder | None = None
+    plan: Plan,
+    links: Sequence[tuple[str, str]] = (),
+    stress: SimulationFolder | None = None,
+    design: dict[str, Any] | None = None,
 ) -> str:
-    """The report of a plan as one HTML document (a string); ``links`` and ``stress`` as for
-    :func:`write_plan_report` (without a stress test, its section says how to add one)."""
+    """The report of a plan as one HTML document (a string); ``links``, ``stress`` and
+    ``design`` as for :func:`write_plan_report` (without a stress test, its section says how
+    to add one)."""
     summary = plan.summary
     horizon = _horizon(summary, plan)
     word = period_word(horizon)
@@ -101,10 +110,10 @@ def render_plan_report(
     name = summary.get("scenario", "plan")
     subtitle = (
         f"{day(horizon.start)} – {day(last_day)} · {horizon.periods} {word}s of "
-        f"{horizon.period_days} days · {mode_text(summary)}"
+        f"{horizon.period_days} days · {mode_text(summary)} · {assumption_text(plan)}"
     )
     bodies = [
-        headline_section(plan, horizon),
+        headline_section(plan, horizon, design),
         stress_section(stress, plan, horizon) if stress is not None else _no_stress(),
         deliveries_section(plan, horizon),
         production_section(plan, horizon),

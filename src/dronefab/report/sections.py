@@ -12,6 +12,7 @@ from dronefab.model.schema import Horizon
 from dronefab.planning.plan import Plan
 from dronefab.planning.tables import fill_rates
 from dronefab.report import figures
+from dronefab.report.candidates import candidate_sites, marked, network_card
 from dronefab.report.figures import period_word
 from dronefab.report.html import (
     card,
@@ -103,9 +104,10 @@ def _customer_card(customer: str, u: dict[str, float], attribute: str) -> str:
     )
 
 
-def headline_section(plan: Plan, horizon: Horizon) -> str:
+def headline_section(plan: Plan, horizon: Horizon, design: dict[str, Any] | None = None) -> str:
     """Cards: on-time fill rate and units per customer, a table per product, cash paid and
-    lateness penalties apart, solver."""
+    lateness penalties apart, the candidate sites assumed open (and the design's choice,
+    ``design.json`` of a design folder written with the plan), solver."""
     summary = plan.summary
     per_customer = customer_units(plan)
     cards = []
@@ -117,6 +119,7 @@ def headline_section(plan: Plan, horizon: Horizon) -> str:
         total["fill_rate"] = total["on_time"] / total["demand"] if total["demand"] > 0 else 1.0
         cards.append(_customer_card("all customers", total, "data-total"))
     cards += [_customer_card(k, u, "data-customer") for k, u in per_customer.items()]
+    cards.append(network_card(plan, products_of(plan), design))
 
     money_cards = [
         *cost_cards(summary),
@@ -316,8 +319,9 @@ def production_section(plan: Plan, horizon: Horizon) -> str:
     totals["all products"] = totals.sum(axis=1)
     totals = totals.sort_values("all products", ascending=False)
     header = ["site", *[str(c) for c in totals.columns]]
+    candidates = candidate_sites(plan)
     rows = [
-        [site, *(units(v) for v in row)]
+        [marked(str(site), candidates), *(units(v) for v in row)]
         for site, row in zip(totals.index, totals.to_numpy(), strict=True)
     ]
     footer = ["all sites", *(units(v) for v in totals.sum(axis=0))]

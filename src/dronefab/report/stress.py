@@ -55,8 +55,8 @@ SERIES_COLOURS: dict[object, str] = {
 class Stressed:
     """One customer's (``product`` None: all of its products) or one product's stressed figures.
 
-    Shares are of the planned units (``arrived``, ``within``) or of the units demanded
-    (``on_time``, as the simulation's on-time fill rate), each a spread over the runs.
+    Shares are of the planned units (``arrived``) or of the units demanded (``on_time``, as
+    the simulation's on-time fill rate, and ``within``), each a spread over the runs.
     """
 
     customer: str
@@ -229,8 +229,8 @@ def stress_section(sim: SimulationFolder, plan: Plan, horizon: Horizon) -> str:
     lead = (
         f"What the plan delivers over {runs:,} simulated years of strikes, alerts and supplier "
         f"outages (the stress test's page has the detail). On time counts every unit after the "
-        f"first shortfall as late; the other shares are of the planned units, by how many "
-        f"{word}s after due they arrive."
+        f"first shortfall as late; 'within' counts the units demanded that arrive no later than "
+        f"so many {word}s after due; 'arrive' is the share of the planned units delivered at all."
     )
     sentences = "".join(
         f'<li data-stressed="{escape(r.label)}" data-arrived="{r.arrived["mean"]:.9f}" '
@@ -264,8 +264,7 @@ def _stress_table(rows: list[Stressed], horizon: Horizon, measured: bool) -> str
     word = period_word(horizon)
     within = [n for n, _ in WITHIN] if measured else []
     header = [
-        "customer",
-        "product",
+        "customer · product",
         "units planned",
         "on time, plan",
         "on time, stressed",
@@ -281,9 +280,8 @@ def _stress_table(rows: list[Stressed], horizon: Horizon, measured: bool) -> str
 
     body = [
         [
-            r.customer,
-            r.product or "all products (shares)",
-            "" if r.product is None else units(r.planned),
+            r.label,
+            "shares only" if r.product is None else units(r.planned),
             "" if r.plan_fill_rate is None else percent(r.plan_fill_rate),
             share(r.on_time),
             *(share(r.within.get(n)) for n in within),
@@ -292,7 +290,7 @@ def _stress_table(rows: list[Stressed], horizon: Horizon, measured: bool) -> str
         ]
         for r in rows
     ]
-    return table(header, body, numeric=range(2, len(header)), attributes='id="stress-table"')
+    return table(header, body, numeric=range(1, len(header)), attributes='id="stress-table"')
 
 
 def _late(row: Stressed, horizon: Horizon) -> str:
