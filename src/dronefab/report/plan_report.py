@@ -31,13 +31,13 @@ from dronefab.report.limits import (
     purchases_section,
     stations_section,
 )
+from dronefab.report.reconcile import NOTHING_BESIDE, Beside, reconcile_section
 from dronefab.report.sections import (
     deliveries_section,
     headline_section,
     mode_text,
     production_section,
 )
-from dronefab.report.simulation_page import SimulationFolder
 from dronefab.report.stress import stress_section
 
 __all__ = ["ON_TIME_SENTENCE", "SECTIONS", "render_plan_report", "write_plan_report"]
@@ -45,6 +45,7 @@ __all__ = ["ON_TIME_SENTENCE", "SECTIONS", "render_plan_report", "write_plan_rep
 SECTIONS = (
     ("headline", "Headline"),
     ("stress", "Under the stress test"),
+    ("reconcile", "What hurts most, by each analysis"),
     ("deliveries", "Deliveries against demand"),
     ("production", "Production by site"),
     ("capacity", "Capacity utilisation"),
@@ -58,8 +59,7 @@ def write_plan_report(
     plan_dir: str | os.PathLike[str],
     out_html: str | os.PathLike[str],
     links: Sequence[tuple[str, str]] = (),
-    stress: SimulationFolder | None = None,
-    design: dict[str, Any] | None = None,
+    beside: Beside = NOTHING_BESIDE,
 ) -> Path:
     """Write the HTML report of a plan folder.
 
@@ -72,12 +72,10 @@ def write_plan_report(
     links
         ``(label, href)`` of related reports (stress test, risk, buffers, design), linked
         from the page's banner.
-    stress
-        The stress test of this plan (:func:`dronefab.report.simulation_page.read_simulation`):
-        its figures go on the front page, beside the plan's.
-    design
-        ``design.json`` of the network design: its choice of candidate sites is set beside
-        the candidates the plan assumes open.
+    beside
+        The analyses of this plan read from their folders: the stress test's figures go on the
+        front page beside the plan's, the design's choice of candidate sites beside the
+        candidates the plan assumes open, and every analysis's top nodes in one summary.
 
     Returns
     -------
@@ -90,19 +88,18 @@ def write_plan_report(
         If ``plan_dir`` is not a complete plan folder.
     """
     target = Path(out_html)
-    write_page(target, render_plan_report(read_plan(plan_dir), links, stress, design))
+    write_page(target, render_plan_report(read_plan(plan_dir), links, beside))
     return target
 
 
 def render_plan_report(
     plan: Plan,
     links: Sequence[tuple[str, str]] = (),
-    stress: SimulationFolder | None = None,
-    design: dict[str, Any] | None = None,
+    beside: Beside = NOTHING_BESIDE,
 ) -> str:
-    """The report of a plan as one HTML document (a string); ``links``, ``stress`` and
-    ``design`` as for :func:`write_plan_report` (without a stress test, its section says how
-    to add one)."""
+    """The report of a plan as one HTML document (a string); ``links`` and ``beside`` as for
+    :func:`write_plan_report` (without a stress test, its section says how to add one)."""
+    stress = beside.stress
     summary = plan.summary
     horizon = _horizon(summary, plan)
     word = period_word(horizon)
@@ -113,8 +110,9 @@ def render_plan_report(
         f"{horizon.period_days} days · {mode_text(summary)} · {assumption_text(plan)}"
     )
     bodies = [
-        headline_section(plan, horizon, design),
+        headline_section(plan, horizon, beside.design),
         stress_section(stress, plan, horizon) if stress is not None else _no_stress(),
+        reconcile_section(plan, beside),
         deliveries_section(plan, horizon),
         production_section(plan, horizon),
         capacity_section(plan, horizon),
