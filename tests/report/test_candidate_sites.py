@@ -86,7 +86,7 @@ def test_each_candidate_says_what_it_makes_and_what_the_design_chose(
         totals = mine.groupby("item")["quantity"].sum()
         what = ", ".join(f"{q:,.0f} {item}" for item, q in totals.items() if q > 0.5)
         choice = "the design opens it" if site in opened else "the design leaves it closed"
-        row = re.search(rf"<td[^>]*>{site} \(candidate\)</td><td[^>]*>([^<]+)</td>", text)
+        row = re.search(rf"<li><b>{site} \(candidate\)</b>: ([^<]+)</li>", text)
         assert row is not None, site
         assert row[1] == f"makes {what or 'nothing'}; {choice}"
     # the production table marks them too

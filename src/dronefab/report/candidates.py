@@ -71,7 +71,9 @@ def network_card(plan: Plan, products: list[str], design: dict[str, Any] | None)
         choice = ""
         if design is not None:
             choice = "; the design opens it" if site in opened else "; the design leaves it closed"
-        rows.append((marked(site, candidates), f"makes {what}{choice}"))
+        rows.append(
+            f"<li><b>{escape(marked(site, candidates))}</b>: {escape(f'makes {what}{choice}')}</li>"
+        )
     sub = (
         f"The plan treats {len(candidates)} {CANDIDATE} site{'s' if len(candidates) > 1 else ''} "
         "as open: its figures count what they make."
@@ -79,9 +81,9 @@ def network_card(plan: Plan, products: list[str], design: dict[str, Any] | None)
     if design is None:
         sub += " Write the report with the design folder to see its choice beside them."
     return card(
-        "Network assumed",
-        f"{len(candidates)} {CANDIDATE}",
+        "Candidate sites assumed open",
+        str(len(candidates)),
         sub=sub,
-        rows=rows,
+        body=f'<ul class="candidates">{"".join(rows)}</ul>',
         attributes=f'data-candidates="{escape(" ".join(candidates))}"',
     )
