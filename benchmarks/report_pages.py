@@ -6,10 +6,18 @@ total, and what the same pages weighed when each inlined plotly (issue 15, defec
 side. (``dronefab demo`` writes all six pages: 5.5 MB against 29.6 MB inlined.)
 
     python benchmarks/report_pages.py
+    python benchmarks/report_pages.py dronefab-demo [--shots DIR]
+
+Given the folder ``dronefab demo`` wrote, it measures that folder's pages instead: each page's
+size and its load time in headless Chromium (``/usr/bin/chromium``, driven by Playwright: from
+navigation to the load event, and until every chart has drawn), the median of three loads,
+and with ``--shots`` saves a full-page screenshot of each page there.
 """
 
 from __future__ import annotations
 
+import argparse
+import statistics
 import tempfile
 import time
 from pathlib import Path
@@ -49,5 +57,54 @@ def main() -> None:
     print(f"{'folder':<14}{_mb(total):>12}{_mb(inlined):>12}  ({inlined / total:.1f}x smaller)")
 
 
+CHROMIUM = "/usr/bin/chromium"
+LOADS = 3
+
+
+def measure_folder(folder: Path, shots: Path | None) -> None:
+    """Print each HTML page's size and load times in headless Chromium; screenshot each."""
+    from playwright.sync_api import sync_playwright
+
+    pages = sorted(folder.glob("*.html"))
+    print(f"{'page':<18}{'size':>12}{'load (ms)':>12}{'charts (ms)':>13}{'charts':>8}")
+    with sync_playwright() as driver:
+        browser = driver.chromium.launch(executable_path=CHROMIUM)
+        for path in pages:
+            loads, drawn, count = [], [], 0
+            for n in range(LOADS):
+                tab = browser.new_page(viewport={"width": 1300, "height": 900})
+                started = time.perf_counter()
+                tab.goto(path.resolve().as_uri(), wait_until="load")
+                loaded = time.perf_counter()
+                count = tab.locator(".plotly-graph-div").count()
+                if count:
+                    tab.wait_for_function(
+                        "n => document.querySelectorAll('.plotly-graph-div .main-svg').length >= n",
+                        arg=count,
+                    )
+                done = time.perf_counter()
+                loads.append(1000 * (loaded - started))
+                drawn.append(1000 * (done - started))
+                if shots is not None and n == 0:
+                    shots.mkdir(parents=True, exist_ok=True)
+                    tab.screenshot(path=str(shots / f"{path.stem}.png"), full_page=True)
+                tab.close()
+            print(
+                f"{path.name:<18}{_mb(path.stat().st_size):>12}"
+                f"{statistics.median(loads):>12.0f}{statistics.median(drawn):>13.0f}{count:>8}"
+            )
+        browser.close()
+    library = folder / PLOTLY_FILE
+    if library.is_file():
+        print(f"{PLOTLY_FILE:<18}{_mb(library.stat().st_size):>12}")
+
+
 if __name__ == "__main__":
-    main()
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("folder", nargs="?", type=Path, help="a folder dronefab demo wrote")
+    parser.add_argument("--shots", type=Path, help="save a screenshot of each page here")
+    options = parser.parse_args()
+    if options.folder is None:
+        main()
+    else:
+        measure_folder(options.folder, options.shots)

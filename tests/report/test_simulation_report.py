@@ -5,6 +5,7 @@ from __future__ import annotations
 import html
 import re
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -40,7 +41,11 @@ def risky(folder: Path) -> Path:
             }
         },
     }
-    path = folder / "risky.yaml"
+    return write_scenario(document, folder / "risky.yaml")
+
+
+def write_scenario(document: dict[str, Any], path: Path) -> Path:
+    """``document`` written as a scenario file at ``path``."""
     path.write_text(yaml.safe_dump(document, sort_keys=False), encoding="utf-8")
     return path
 

@@ -119,11 +119,29 @@ def report_command(
             "page is written beside the report and linked from it; repeat for several.",
         ),
     ] = None,
+    against: Annotated[
+        Path | None,
+        typer.Option(
+            "--against",
+            help="With a plan folder: another plan folder to set it against, side by side "
+            "(units, fill rates, cash and penalties, bottlenecks); written to against.html "
+            "inside the first folder unless --out (default: none, the folder's own report).",
+            show_default=False,
+        ),
+    ] = None,
 ) -> None:
     """Write the report of any results folder: an HTML page that works offline (with
     plotly.min.js beside it, shared by the pages of the folder)."""
     from dronefab.report.bundle import analysis_of, write_linked_reports, write_report
 
+    if against is not None:
+        from dronefab.report.against import write_against_report
+
+        if analyses or analysis_of(folder) is not None or analysis_of(against) is not None:
+            raise UsageError("--against sets a plan folder against another plan folder, alone")
+        target = out_html if out_html is not None else folder / "against.html"
+        out.print(f"report written to {write_against_report(folder, against, target)}")
+        return
     # Inside the folder by default, so that reporting two folders does not overwrite the first.
     out_html = out_html if out_html is not None else folder / "report.html"
     if not analyses:

@@ -371,6 +371,7 @@ def plan(
             "hours": float(overloads["overload_hours"].sum()),
         },
         "chokepoints": chokepoint_items(scenario),
+        "candidate_sites": [site.id for site in scenario.sites if site.candidate],
         "periods": scenario.horizon.periods,
         "period_days": scenario.horizon.period_days,
         "start": scenario.horizon.start.isoformat(),

@@ -26,9 +26,13 @@ from dronefab.report.compare_page import write_compare_report
 from dronefab.report.design_page import write_design_report
 from dronefab.report.html import write_page
 from dronefab.report.plan_report import render_plan_report, write_plan_report
+from dronefab.report.reconcile import Beside
 from dronefab.report.risk_page import write_risk_report
 from dronefab.report.sections import plan_sites
-from dronefab.report.simulation_page import write_simulation_report
+from dronefab.report.simulation_page import read_simulation, write_simulation_report
+from dronefab.risk.assess import read_risk
+from dronefab.risk.buffers import read_buffers
+from dronefab.risk.design import read_design
 
 Writer = Callable[..., Path]
 """``write(folder, out_html)``; with ``sites=`` for the kinds that colour sites."""
@@ -153,5 +157,15 @@ def write_linked_reports(
         for analysis, folder in kinds.values()
     ]
     links = [(analysis.label, analysis.page) for analysis, _ in kinds.values()]
-    write_page(target, render_plan_report(plan, links))
+    folders = {page: folder for page, (_, folder) in kinds.items()}
+    beside = Beside(
+        stress=read_simulation(folders["simulation.html"])
+        if "simulation.html" in folders
+        else None,
+        risk=read_risk(folders["risk.html"]) if "risk.html" in folders else None,
+        buffers=read_buffers(folders["buffers.html"]) if "buffers.html" in folders else None,
+        design=read_design(folders["design.html"])[0] if "design.html" in folders else None,
+    )
+    front = render_plan_report(plan, links, beside)
+    write_page(target, front)
     return [target, *pages]

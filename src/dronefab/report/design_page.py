@@ -26,7 +26,6 @@ from dronefab.report.figures import inert_labels, style_figure
 from dronefab.report.html import (
     card,
     escape,
-    money,
     page,
     percent,
     rating,
@@ -144,10 +143,12 @@ def headline_section(summary: dict[str, Any]) -> str:
             big_attributes="" if len(opened) < 2 else 'style="font-size:22px"',
         ),
         card(
-            "Expected total cost",
-            money(float(summary["objective"])),
-            sub=f"fixed {float(summary['fixed_cost']):,.0f} + expected planning "
-            f"{float(summary['expected_planning_cost']):,.0f}",
+            "Expected cost: cash and penalties",
+            f"{float(summary['objective']):,.0f}",
+            sub=f"fixed cost {float(summary['fixed_cost']):,.0f} (cash) + expected planning "
+            f"cost {float(summary['expected_planning_cost']):,.0f}, which adds cash paid and "
+            "lateness penalties (a priority weight, not money; the design folder does not "
+            "split them)",
             attributes=f'data-objective="{float(summary["objective"]):.6f}"',
         ),
         card(

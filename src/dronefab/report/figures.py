@@ -230,18 +230,22 @@ def _series(frame: pd.DataFrame, keys: list[str], value: str, horizon: Horizon) 
 
 
 def deliveries_figure(
-    backlog: pd.DataFrame, customers: Sequence[str], horizon: Horizon, fill_rate: dict[str, float]
+    backlog: pd.DataFrame,
+    panels: Sequence[tuple[str, str]],
+    horizon: Horizon,
+    fill_rate: dict[tuple[str, str], float],
 ) -> go.Figure:
-    """Cumulative deliveries against cumulative demand, one panel per customer.
+    """Cumulative deliveries against cumulative demand, one panel per (customer, product).
 
-    Products are added up per customer; the vertical gap between the two lines in a period is
-    the customer's backlog at its end.
+    Units of different products are never added up (a quad is not a fixed-wing); the vertical
+    gap between the two lines in a period is the backlog at its end.
     """
-    demand = _series(backlog, ["customer"], "demand", horizon).cumsum(axis=1)
-    delivered = _series(backlog, ["customer"], "delivered", horizon).cumsum(axis=1)
-    columns = min(len(customers), 3) or 1
-    rows = math.ceil(len(customers) / columns) or 1
-    titles = [f"{k}: {percent(fill_rate.get(k, 1.0))} on time" for k in customers]
+    keys = ["customer", "item"]
+    demand = _series(backlog, keys, "demand", horizon).cumsum(axis=1)
+    delivered = _series(backlog, keys, "delivered", horizon).cumsum(axis=1)
+    columns = min(len(panels), 3) or 1
+    rows = math.ceil(len(panels) / columns) or 1
+    titles = [f"{k} · {i}: {percent(fill_rate.get((k, i), 1.0))} on time" for k, i in panels]
     figure = make_subplots(
         rows=rows,
         cols=columns,
@@ -253,13 +257,13 @@ def deliveries_figure(
     x = [first + end for first in period_dates(horizon)]
     word = period_word(horizon)
     labels = [period_label(horizon, p) for p in range(1, horizon.periods + 1)]
-    for n, customer in enumerate(customers):
+    for n, panel in enumerate(panels):
         row, col = n // columns + 1, n % columns + 1
-        d = demand.loc[customer].to_numpy() if customer in demand.index else np.zeros(len(x))
-        c = delivered.loc[customer].to_numpy() if customer in delivered.index else np.zeros(len(x))
+        d = demand.loc[panel].to_numpy() if panel in demand.index else np.zeros(len(x))
+        c = delivered.loc[panel].to_numpy() if panel in delivered.index else np.zeros(len(x))
         owed = np.clip(d - c, 0.0, None)
         hover = [
-            f"<b>{escape(customer)}</b>, end of {label}<br>demand so far {units(a)}<br>"
+            f"<b>{escape(' · '.join(panel))}</b>, end of {label}<br>demand so far {units(a)}<br>"
             f"delivered so far {units(b)}<br>owed {units(o)}"
             for label, a, b, o in zip(labels, d, c, owed, strict=True)
         ]

@@ -20,13 +20,13 @@ import pandas as pd
 import plotly.graph_objects as go
 
 from dronefab.report.figures import SITE_COLOURS, style_figure
-from dronefab.report.html import card, escape, money, page, section, table, units, write_page
+from dronefab.report.html import card, escape, page, section, table, units, write_page
 from dronefab.report.sections import figure_html
 from dronefab.risk import RiskAssessment, is_flagged, read_risk
 
 SECTIONS = (
     ("headline", "Headline"),
-    ("impact", "Impact of each outage"),
+    ("impact", "Units lost in each outage"),
     ("survive", "Time to survive against time to recover"),
     ("ranking", "Every node, ranked"),
     ("method", "How the figures are made"),
@@ -65,7 +65,7 @@ def render_risk_report(assessment: RiskAssessment) -> str:
         headline_section(table_, summary),
         impact_section(table_),
         survive_section(table_),
-        ranking_section(table_),
+        ranking_section(table_, summary),
         method_section(summary),
     ]
     return page(
@@ -76,6 +76,19 @@ def render_risk_report(assessment: RiskAssessment) -> str:
         footer="Written by dronefab. Every figure comes from the risk folder's risk.csv and "
         "summary.json; hover a chart for exact values.",
     )
+
+
+def weight(value: float) -> str:
+    """A penalty weight (units lost valued at the customers' penalties): a plain number, never
+    written as money, since no one pays it."""
+    return f"{value:,.0f}"
+
+
+def ttr_source(summary: dict[str, Any], node: str) -> str:
+    """Where a node's time to recover comes from, in words (``default: no disruption profile
+    for the supplier``), or ``source not recorded``."""
+    entry = summary.get("ttr", {}).get(node) or {}
+    return str(entry.get("source") or "source not recorded")
 
 
 def days(value: float) -> str:
@@ -119,11 +132,12 @@ def headline_section(frame: pd.DataFrame, summary: dict[str, Any]) -> str:
         cards.append(
             card(
                 "Worst outage",
-                money(float(worst["impact"])),
+                f"{units(float(worst['lost_units']))} units",
                 tone="bad",
-                sub=f"{worst['node']} ({worst['kind']}) down for "
-                f"{days(float(worst['ttr_days']))} days: {units(float(worst['lost_units']))} "
-                "units lost",
+                sub=f"lost with {worst['node']} ({worst['kind']}) down for "
+                f"{days(float(worst['ttr_days']))} days ({ttr_source(summary, worst['node'])}); "
+                f"penalty weight {weight(float(worst['impact']))}, a priority, not money paid",
+                big_attributes=f'data-lost-units="{float(worst["lost_units"]):.6f}"',
             )
         )
     demand = summary.get("demand", {})
@@ -150,21 +164,22 @@ def _names(names: list[str], most: int = 8) -> str:
 
 def _hover(row: Any) -> str:
     return (
-        f"<b>{escape(row.node)}</b> ({escape(row.kind)})<br>impact {money(row.impact)}"
-        f" ({row.rei:.0%} of the worst)<br>{units(row.lost_units)} units lost<br>"
+        f"<b>{escape(row.node)}</b> ({escape(row.kind)})<br>{units(row.lost_units)} units lost"
+        f"<br>penalty weight {weight(row.impact)} ({row.rei:.0%} of the worst; not cash)<br>"
         f"survives {days(row.tts_days)} days, recovers in {days(row.ttr_days)}"
     )
 
 
 def impact_figure(frame: pd.DataFrame) -> go.Figure:
-    """Horizontal bars: the impact of each node's outage, coloured by kind of node."""
+    """Horizontal bars: the units each node's outage loses, coloured by kind of node, in the
+    order of the ranking (by penalty weight)."""
     rows = _chart_rows(frame).iloc[::-1]  # plotly draws the first bar at the bottom
     figure = go.Figure()
     for kind, colour in KIND_COLOURS.items():
         part = rows[rows["kind"] == kind]
         figure.add_trace(
             go.Bar(
-                x=part["impact"],
+                x=part["lost_units"],
                 y=part["node"],
                 orientation="h",
                 name=kind,
@@ -181,11 +196,13 @@ def impact_figure(frame: pd.DataFrame) -> go.Figure:
             )
         )
     style_figure(
-        figure, "Impact of each outage over its time to recover", 140 + 26 * max(len(rows), 4)
+        figure, "Units lost over each outage's time to recover", 140 + 26 * max(len(rows), 4)
     )
     figure.update_layout(barmode="overlay", margin={"l": 200})
     figure.update_yaxes(categoryorder="array", categoryarray=rows["node"].tolist())
-    figure.update_xaxes(title_text="value of the units lost (penalties)", tickformat="~s")
+    figure.update_xaxes(
+        title_text="units due in the outage and still owed at its end", tickformat=","
+    )
     return figure
 
 
@@ -244,10 +261,12 @@ def _chart_section(
 def impact_section(frame: pd.DataFrame) -> str:
     """The bar chart of impact."""
     texts = {
-        "lead": "What each outage costs the customers if it lasts its time to recover.",
+        "lead": "The units each outage costs the customers if it lasts its time to recover.",
         "empty": "No outage loses a unit: stock and the other nodes cover every one.",
-        "caption": "Units due during the outage and still owed at its end, valued at the "
-        "customers' penalties. A red outline marks a node that runs out before it recovers. "
+        "caption": "Units due during the outage and still owed at its end, ranked by their "
+        "penalty weight (the customers' penalties on them: a priority, not money paid). Each "
+        "outage lasts its time to recover, whose source the table names (a default where the "
+        "scenario has no data). A red outline marks a node that runs out before it recovers. "
         f"Only nodes with an impact or a flag are drawn (at most {CHART_NODES}).",
     }
     return _chart_section("impact", frame, impact_figure, texts)
@@ -268,10 +287,12 @@ def survive_section(frame: pd.DataFrame) -> str:
 # Table and method -------------------------------------------------------------------------
 
 
-def ranking_section(frame: pd.DataFrame) -> str:
-    """Every node, ranked by impact, flagged ones marked."""
+def ranking_section(frame: pd.DataFrame, summary: dict[str, Any]) -> str:
+    """Every node, ranked by impact, flagged ones marked, each with where its time to recover
+    comes from."""
     header = ["rank", "node", "kind", "survives (days)", "recovers (days)", "units lost"]
-    header += ["impact", "exposure index", "runs out first"]
+    header += ["penalty weight (not cash)", "exposure index", "runs out first"]
+    header += ["time to recover from"]
     flagged = is_flagged(frame)
     rows = [
         [
@@ -281,15 +302,17 @@ def ranking_section(frame: pd.DataFrame) -> str:
             days(row.tts_days),
             days(row.ttr_days),
             units(row.lost_units),
-            money(row.impact),
+            weight(row.impact),
             f"{row.rei:.3f}",
             "yes" if flag else "",
+            ttr_source(summary, str(row.node)),
         ]
         for n, (row, flag) in enumerate(zip(frame.itertuples(), flagged, strict=True))
     ]
     lead = (
-        "Ranked by impact, then by time to survive. The exposure index is a node's impact "
-        "divided by the worst one."
+        "Ranked by penalty weight (the units lost valued at the customers' penalties: a "
+        "priority, not money paid), then by time to survive. The exposure index is a node's "
+        "weight divided by the worst one."
     )
     body = table(header, rows, numeric=(0, 3, 4, 5, 6, 7), attributes='id="risk-table"')
     return section("ranking", "Every node, ranked", lead, body)

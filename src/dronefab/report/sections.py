@@ -12,6 +12,7 @@ from dronefab.model.schema import Horizon
 from dronefab.planning.plan import Plan
 from dronefab.planning.tables import fill_rates
 from dronefab.report import figures
+from dronefab.report.candidates import candidate_sites, marked, network_card
 from dronefab.report.figures import period_word
 from dronefab.report.html import (
     card,
@@ -24,7 +25,11 @@ from dronefab.report.html import (
     units,
 )
 
-COST_KINDS = ("purchase", "labour", "lane", "holding", "backlog", "unmet")
+CASH_KINDS = ("purchase", "labour", "lane", "holding")
+"""Costs the plan pays in money."""
+PENALTY_KINDS = ("backlog", "unmet")
+"""Costs that are the scenario's price on lateness: a priority weight, not money paid."""
+COST_KINDS = CASH_KINDS + PENALTY_KINDS
 COST_COLOURS = {
     "purchase": "#4C78A8",
     "labour": "#54A24B",
@@ -99,8 +104,10 @@ def _customer_card(customer: str, u: dict[str, float], attribute: str) -> str:
     )
 
 
-def headline_section(plan: Plan, horizon: Horizon) -> str:
-    """Cards: on-time fill rate and units per customer, total cost by kind, solver."""
+def headline_section(plan: Plan, horizon: Horizon, design: dict[str, Any] | None = None) -> str:
+    """Cards: on-time fill rate and units per customer, a table per product, cash paid and
+    lateness penalties apart, the candidate sites assumed open (and the design's choice,
+    ``design.json`` of a design folder written with the plan), solver."""
     summary = plan.summary
     per_customer = customer_units(plan)
     cards = []
@@ -112,26 +119,10 @@ def headline_section(plan: Plan, horizon: Horizon) -> str:
         total["fill_rate"] = total["on_time"] / total["demand"] if total["demand"] > 0 else 1.0
         cards.append(_customer_card("all customers", total, "data-total"))
     cards += [_customer_card(k, u, "data-customer") for k, u in per_customer.items()]
+    cards.append(network_card(plan, products_of(plan), design))
 
-    costs = {k: float(summary.get("costs", {}).get(k) or 0.0) for k in COST_KINDS}
-    objective = float(summary.get("objective") or sum(costs.values()))
-    whole = sum(costs.values()) or 1.0
-    cost_rows = "".join(
-        f'<tr><td><span class="swatch" style="background:{COST_COLOURS[k]}"></span>{k}</td>'
-        f'<td class="track"><span class="bar" style="width:{100 * v / whole:.1f}%;'
-        f'background:{COST_COLOURS[k]}"></span></td>'
-        f"<td>{v:,.0f}</td><td>{v / whole:.0%}</td></tr>"
-        for k, v in costs.items()
-    )
     money_cards = [
-        card(
-            "Total cost",
-            money(objective),
-            sub=f"{objective:,.0f} in the scenario's currency, by kind "
-            "(backlog and unmet are lateness penalties, not cash):",
-            body=f'<table class="kv costs">{cost_rows}</table>',
-            big_attributes=f'data-objective="{objective:.6f}"',
-        ),
+        *cost_cards(summary),
         _solver_card(summary),
     ]
     word = period_word(horizon)
@@ -141,9 +132,67 @@ def headline_section(plan: Plan, horizon: Horizon) -> str:
     )
     body = (
         f'<div class="cards">{"".join(cards)}</div>\n'
-        f'<div class="cards wide">{"".join(money_cards)}</div>'
+        + _product_table(plan)
+        + f'\n<div class="cards wide">{"".join(money_cards)}</div>'
     )
     return section("headline", "Headline", lead, body)
+
+
+def _product_table(plan: Plan) -> str:
+    """The on-time fill rate of each customer and product (products are never added up)."""
+    per_product = product_units(plan)
+    if not per_product:
+        return ""
+    header = ["customer", "product", "demand", "on time", "late", "never delivered"]
+    rows = [
+        [
+            k,
+            i,
+            *(units(u[f]) for f in ("demand", "on_time", "late", "never")),
+            percent(u["fill_rate"]),
+        ]
+        for (k, i), u in per_product.items()
+    ]
+    return "<h3>By product</h3>\n" + table(
+        [*header, "on-time fill rate"], rows, numeric=range(2, 7), attributes='id="product-table"'
+    )
+
+
+def cost_cards(summary: dict[str, Any]) -> list[str]:
+    """Two cards: the cash the plan pays (purchases, labour, lanes, holding), and apart from it
+    the lateness penalties the planner weighs (backlog, unmet), which no one pays."""
+    costs = {k: float(summary.get("costs", {}).get(k) or 0.0) for k in COST_KINDS}
+    cash = sum(costs[k] for k in CASH_KINDS)
+    penalties = sum(costs[k] for k in PENALTY_KINDS)
+    objective = float(summary.get("objective") or cash + penalties)
+
+    def rows(kinds: tuple[str, ...], whole: float) -> str:
+        return "".join(
+            f'<tr><td><span class="swatch" style="background:{COST_COLOURS[k]}"></span>{k}</td>'
+            f'<td class="track"><span class="bar" style="width:{100 * costs[k] / (whole or 1):.1f}%;'
+            f'background:{COST_COLOURS[k]}"></span></td>'
+            f"<td>{costs[k]:,.0f}</td><td>{costs[k] / (whole or 1):.0%}</td></tr>"
+            for k in kinds
+        )
+
+    return [
+        card(
+            "Cash paid",
+            money(cash),
+            sub=f"{cash:,.0f} in the scenario's currency: what the plan spends, by kind:",
+            body=f'<table class="kv costs">{rows(CASH_KINDS, cash)}</table>',
+            big_attributes=f'data-cash="{cash:.6f}"',
+        ),
+        card(
+            "Lateness penalties",
+            f"{penalties:,.0f}",
+            sub="not money: the price the scenario puts on each unit-week late (backlog) and "
+            "each unit never delivered (unmet), which the planner weighs against cash. "
+            f"The plan's objective, cash plus penalties: {objective:,.0f}.",
+            body=f'<table class="kv costs">{rows(PENALTY_KINDS, penalties)}</table>',
+            big_attributes=f'data-penalties="{penalties:.6f}" data-objective="{objective:.6f}"',
+        ),
+    ]
 
 
 def _solver_card(summary: dict[str, Any]) -> str:
@@ -184,16 +233,18 @@ def _solver_card(summary: dict[str, Any]) -> str:
 
 
 def deliveries_section(plan: Plan, horizon: Horizon) -> str:
-    """Cumulative deliveries against cumulative demand, per customer."""
-    per_customer = customer_units(plan)
-    customers = list(per_customer)
-    lead = "Are customers served on time? Deliveries (all products) as they arrive, against demand as it falls due."
-    if not customers:
+    """Cumulative deliveries against cumulative demand, per customer and product."""
+    rates = product_units(plan)
+    lead = (
+        "Are customers served on time? Deliveries as they arrive, against demand as it falls "
+        "due, one panel per customer and product."
+    )
+    if not rates:
         return section(
             "deliveries", "Deliveries against demand", lead, "<p>No demand in this plan.</p>"
         )
     figure = figures.deliveries_figure(
-        plan.backlog, customers, horizon, {k: u["fill_rate"] for k, u in per_customer.items()}
+        plan.backlog, list(rates), horizon, {k: u["fill_rate"] for k, u in rates.items()}
     )
     caption = (
         "Dashed: units demanded so far; solid: units delivered so far. The shaded gap is the "
@@ -203,6 +254,21 @@ def deliveries_section(plan: Plan, horizon: Horizon) -> str:
     return section(
         "deliveries", "Deliveries against demand", lead, figure_html(figure, "deliveries", caption)
     )
+
+
+def product_units(plan: Plan) -> dict[tuple[str, str], dict[str, float]]:
+    """Demand, on-time, late and never-delivered units and the on-time fill rate of each
+    (customer, product) of ``backlog.csv``, customers in their order, products in theirs."""
+    backlog = plan.backlog
+    if backlog.empty:
+        return {}
+    out: dict[tuple[str, str], dict[str, float]] = {}
+    for customer in dict.fromkeys(str(c) for c in backlog["customer"]):
+        mine = backlog[backlog["customer"] == customer]
+        for item in dict.fromkeys(str(i) for i in mine["item"]):
+            rows = mine[mine["item"] == item]
+            out[(customer, item)] = fill_rates(rows, [customer])[customer]
+    return out
 
 
 def products_of(plan: Plan) -> list[str]:
@@ -253,8 +319,9 @@ def production_section(plan: Plan, horizon: Horizon) -> str:
     totals["all products"] = totals.sum(axis=1)
     totals = totals.sort_values("all products", ascending=False)
     header = ["site", *[str(c) for c in totals.columns]]
+    candidates = candidate_sites(plan)
     rows = [
-        [site, *(units(v) for v in row)]
+        [marked(str(site), candidates), *(units(v) for v in row)]
         for site, row in zip(totals.index, totals.to_numpy(), strict=True)
     ]
     footer = ["all sites", *(units(v) for v in totals.sum(axis=0))]
