@@ -17,7 +17,7 @@ from fastapi import Path as PathParam
 from fastapi.responses import JSONResponse
 from pydantic import BaseModel, Field
 
-from dronefab.api.auth import CallerDep, ReadingDep, read_as, settings_of, store_of
+from dronefab.api.auth import Caller, CallerDep, ReadingDep, read_as, settings_of, store_of
 from dronefab.api.paging import PagingDep, described
 from dronefab.storage import plans
 from dronefab.storage.plans import PlanStateError, UploadRefusedError
@@ -98,13 +98,19 @@ async def load_revision(request: Request, caller: CallerDep, file: UploadFile) -
     return await run_in_threadpool(_store_upload, request, caller, file.filename or "", data)
 
 
-def _store_upload(request: Request, caller: Any, name: str, data: bytes) -> Any:
+def load_as(request: Request, caller: Caller, name: str, data: bytes) -> tuple[int, list[Any]]:
+    """:func:`plans.load_upload` on ``caller``'s behalf (the pages' upload too): the revision's
+    number and the scenario's warnings (errors as :func:`plans.load_upload` raises them)."""
     store = store_of(request)
     with read_as(store, caller) as session:
         principal = session.principal
+    with store.writing() as connection:
+        return plans.load_upload(connection, principal, name, data, caller.actor)
+
+
+def _store_upload(request: Request, caller: Caller, name: str, data: bytes) -> Any:
     try:
-        with store.writing() as connection:
-            number, warnings = plans.load_upload(connection, principal, name, data, caller.actor)
+        number, warnings = load_as(request, caller, name, data)
     except UploadRefusedError as exc:
         return refused_upload(exc)
     return {"revision": number, "warnings": plans.problem_rows(warnings)}
