@@ -83,6 +83,18 @@ def test_an_upload_reads_no_file_of_the_server(built: Store, tmp_path: Path) -> 
     assert any("items" in (p.path or str(p)) for p in caught.value.problems)
 
 
+def test_an_upload_must_keep_the_uploaders_organisation(built: Store, tmp_path: Path) -> None:
+    data = yaml.safe_load((tmp_path / "world.yaml").read_text(encoding="utf-8"))
+    for org in data["organizations"]:
+        if org["id"] == "maker":
+            org["role"] = "operator"  # the maker's planner would sign themselves out
+    with pytest.raises(plans.UploadRefusedError) as caught:
+        upload(built, who(built, "maker", "planner"), "w.yaml", yaml.safe_dump(data).encode())
+    assert [p.path for p in caught.value.problems] == ["organizations"]
+    with built.reading() as connection:
+        assert plans.revisions(connection, who(built, "prog", "planner"))[0]["revision"] == 1
+
+
 @pytest.mark.parametrize(
     ("name", "size", "expected"),
     [("world.exe", 10, "expected a .yaml"), ("w.yaml", plans.MAX_UPLOAD_BYTES + 1, "10 MB")],

@@ -34,7 +34,7 @@ from typing import Any
 
 from sqlalchemy import Connection, func, insert, select, update
 
-from dronefab.errors import DronefabError, Problem, UsageError
+from dronefab.errors import DronefabError, Location, Problem, UsageError
 from dronefab.storage import schema
 from dronefab.storage.access.rules import (
     NotAllowed,
@@ -166,8 +166,28 @@ def load_upload(
     """
     require_planner(principal)
     scenario, warnings = validate_upload(name, data)
+    _keeps_organization(scenario, principal, name)
     number, _events = store_revision(connection, scenario, False, actor=actor)
     return number, warnings
+
+
+def _keeps_organization(scenario: Any, principal: Principal, name: str) -> None:
+    """Refuse a revision without the uploader's organisation in its role: the newest revision
+    decides every user's organisation, so it would sign its own planner out (and maybe others).
+
+    Raises
+    ------
+    UploadRefusedError
+        Naming ``organizations`` and what is expected.
+    """
+    roles = {org.id: org.role for org in scenario.organizations}
+    if roles.get(principal.organization) == principal.organization_role:
+        return
+    message = (
+        f"must keep your organisation '{principal.organization}' as a "
+        f"{principal.organization_role}: the newest revision decides who may sign in"
+    )
+    raise UploadRefusedError([Problem(Location(safe_name(name)), "organizations", message)])
 
 
 def problem_rows(problems: list[Problem]) -> list[dict[str, Any]]:
