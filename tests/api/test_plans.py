@@ -158,3 +158,10 @@ def test_the_programme_planner_may_not_approve_their_own(
         headers=api_world.headers("prog", "admin"),
     )  # fmt: skip
     assert rejected.json()["release_status"] == "rejected"
+
+
+def test_the_openapi_document_has_the_planning_routes(client: TestClient, api_world: World) -> None:
+    paths = client.get("/api/v1/openapi.json").json()["paths"]
+    assert {"/api/v1/plans", "/api/v1/plans/{plan}", "/api/v1/plans/revisions"} <= set(paths)
+    answer = client.get("/api/v1/plans/99999999999", headers=api_world.headers("prog", "viewer"))
+    assert answer.status_code == 422 and answer.json()["detail"][0]["loc"] == ["path", "plan"]

@@ -149,3 +149,8 @@ def test_the_plan_page_in_ukrainian(
     assert page.status_code == 200 and 'lang="uk"' in page.text
     for english in ("Compared with the previous plan", "Top bottlenecks", "Release"):
         assert f">{english}<" not in page.text
+
+
+@pytest.mark.parametrize("path", ["/plans/99999999999", "/plans/0/status", "/plans/x"])
+def test_a_plan_number_out_of_range_is_not_understood(planner: TestClient, path: str) -> None:
+    assert planner.get(path).status_code == 422  # never a 500 (PostgreSQL's integer overflows)

@@ -17,7 +17,7 @@ from starlette.concurrency import run_in_threadpool
 from starlette.datastructures import UploadFile
 
 from dronefab.api.auth import Caller, read_as, store_of
-from dronefab.api.plans import load_as, plans_dir_of
+from dronefab.api.plans import PlanId, load_as, plans_dir_of
 from dronefab.errors import UsageError
 from dronefab.storage import plans
 from dronefab.storage.access import may_approve, may_plan
@@ -145,7 +145,7 @@ def start_plan(
 
 # -- one plan ---------------------------------------------------------------------------------
 @router.get("/plans/{plan}/status")
-def plan_status(request: Request, caller: PageCaller, plan: int) -> Response:
+def plan_status(request: Request, caller: PageCaller, plan: PlanId) -> Response:
     """The plan's status for the page's progress bar (JSON)."""
     _ = words(request).gettext
     with read_as(store_of(request), caller) as session:
@@ -160,7 +160,7 @@ def plan_status(request: Request, caller: PageCaller, plan: int) -> Response:
 
 
 @router.get("/plans/{plan}")
-def plan_page(request: Request, caller: PageCaller, plan: int) -> Response:
+def plan_page(request: Request, caller: PageCaller, plan: PlanId) -> Response:
     """A plan: its progress (or its failure), its comparison with the previous plan, and its
     release: asked for by its planner, decided by the programme."""
     return _plan_page(request, caller, plan)
@@ -230,7 +230,7 @@ def fill_rate_figure(compared: dict[str, Any], _: Gettext) -> dict[str, Any]:
 
 
 @router.post("/plans/{plan}/release-request")
-def ask_release(request: Request, caller: PostingCaller, plan: int) -> Response:
+def ask_release(request: Request, caller: PostingCaller, plan: PlanId) -> Response:
     """Ask the programme to release the plan."""
     return _step(
         request, caller, plan, lambda c, p: plans.request_release(c, p, plan, caller.actor)
@@ -241,7 +241,7 @@ def ask_release(request: Request, caller: PostingCaller, plan: int) -> Response:
 def decide_release(
     request: Request,
     caller: PostingCaller,
-    plan: int,
+    plan: PlanId,
     decision: Annotated[str, Form(pattern="^(approve|reject)$")],
     note: Annotated[str, Form(max_length=2000)] = "",
 ) -> Response:
