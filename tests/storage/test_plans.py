@@ -149,6 +149,22 @@ def test_a_job_that_never_finished_is_failed_not_running(built: Store, tmp_path:
         assert plans.job(connection, maker, number)["error"].endswith("(exit code -9)")
 
 
+def test_a_child_that_dies_leaves_its_job_failed(
+    built: Store, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    maker = who(built, "maker", "planner")
+    with built.writing() as connection:
+        number = int(plans.start_job(connection, maker, 1, actor(maker))["id"])
+    monkeypatch.setattr(plans.sys, "executable", "/bin/false")  # a child that exits 1 at once
+    plans.launch(built, number, tmp_path / "plans").join(60)
+    with built.reading() as connection:
+        failed = plans.job(connection, maker, number)
+    assert (failed["status"], failed["error"]) == (
+        "failed",
+        "the planner stopped unexpectedly (exit code 1)",
+    )
+
+
 @pytest.mark.parametrize(
     ("org", "sees"),
     [("prog", "all"), ("maker", "own"), ("da", None), ("opa", None), ("forces", None)],
