@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from pathlib import Path
 
 from dronefab.storage.tokens import TOKEN_HOURS
 
@@ -25,9 +26,13 @@ class ApiSettings:
         The rate limit's window, in seconds.
     max_events
         Events one ``POST /events`` may carry (a larger batch is refused, 422: send it in parts).
+    plans_dir
+        Where the plans started from the service are written (None: ``plans`` beside an SQLite
+        store's file, else ``dronefab-plans`` in the working directory).
     """
 
     token_hours: float = TOKEN_HOURS
     login_failures: int = 5
     login_window: float = 60.0
     max_events: int = 50_000
+    plans_dir: Path | None = None

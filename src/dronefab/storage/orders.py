@@ -73,40 +73,59 @@ def release_plan(
     UsageError
         If the folder is not a plan, or the plan was made for a scenario the store does not hold.
     """
-    folder = Path(plan_dir)
-    planned = read_plan(folder)
-    fingerprint = planned.summary.get("scenario_fingerprint")
+    planned = read_plan(Path(plan_dir))
     with store.writing() as connection:
-        found = _scenario(connection, fingerprint, folder)
-        master = read_revision(connection, found["revision"])
-        horizon = master.scenario.horizon
-        starts = date.fromisoformat(found["as_of"][:10]) if found["as_of"] else horizon.start
-        number = _next_number(connection)
-        rows = _orders_of(planned, number, starts, horizon.period_days)
-        connection.execute(
-            insert(schema.releases).values(
-                number=number,
-                revision=found["revision"],
-                scenario=fingerprint,
-                starts=starts.isoformat(),
-                released_at=now_stamp(),
-                source=str(plan_dir),
-                by=by,
-            )
+        return release_read_plan(connection, planned, plan_dir, by, actor=actor)
+
+
+def release_read_plan(
+    connection: Connection,
+    planned: Any,
+    plan_dir: str | os.PathLike[str],
+    by: str | None = None,
+    *,
+    actor: Actor | None = None,
+) -> ReleaseResult:
+    """:func:`release_plan` of a plan already read, inside the caller's write transaction (the
+    service's approval records itself in the same one).
+
+    Raises
+    ------
+    UsageError
+        If the plan was made for a scenario the store does not hold.
+    """
+    folder = Path(plan_dir)
+    fingerprint = planned.summary.get("scenario_fingerprint")
+    found = _scenario(connection, fingerprint, folder)
+    master = read_revision(connection, found["revision"])
+    horizon = master.scenario.horizon
+    starts = date.fromisoformat(found["as_of"][:10]) if found["as_of"] else horizon.start
+    number = _next_number(connection)
+    rows = _orders_of(planned, number, starts, horizon.period_days)
+    connection.execute(
+        insert(schema.releases).values(
+            number=number,
+            revision=found["revision"],
+            scenario=fingerprint,
+            starts=starts.isoformat(),
+            released_at=now_stamp(),
+            source=str(plan_dir),
+            by=by,
         )
-        cancelled = _cancel_open(connection, starts, number)
-        insert_rows(connection, schema.orders, ORDER_COLUMNS, rows)
-        counts = {kind: sum(1 for row in rows if row[2] == kind) for kind in KINDS}
-        detail = {
-            "revision": found["revision"],
-            "scenario": fingerprint,
-            "starts": starts.isoformat(),
-            "orders": counts,
-            "cancelled": cancelled,
-            "source": str(plan_dir),
-            "by": by,
-        }
-        append(connection, actor or Actor.cli(), "plan.release", f"release {number}", detail)
+    )
+    cancelled = _cancel_open(connection, starts, number)
+    insert_rows(connection, schema.orders, ORDER_COLUMNS, rows)
+    counts = {kind: sum(1 for row in rows if row[2] == kind) for kind in KINDS}
+    detail = {
+        "revision": found["revision"],
+        "scenario": fingerprint,
+        "starts": starts.isoformat(),
+        "orders": counts,
+        "cancelled": cancelled,
+        "source": str(plan_dir),
+        "by": by,
+    }
+    append(connection, actor or Actor.cli(), "plan.release", f"release {number}", detail)
     return ReleaseResult(number, found["revision"], starts, counts, cancelled)
 
 

@@ -243,5 +243,31 @@ api_tokens = Table(
     Index("api_tokens_by_user", "user"),
 )
 
+plan_jobs = Table(
+    "plan_jobs",
+    metadata,
+    # A plan of a revision started from the service (storage/plans.py), run in the background.
+    Column("id", Integer, primary_key=True, autoincrement=False),
+    Column("revision", Integer, ForeignKey("revisions.number"), nullable=False),
+    Column("organization", ID, nullable=False),  # the organisation of who started it
+    Column("started_by", ID, nullable=False),
+    Column("status", String(10), nullable=False),  # queued, running, done, failed
+    Column("phase", Text, nullable=True),  # the planner's current stage
+    Column("progress", Float, nullable=False),  # 0 to 1
+    Column("error", Text, nullable=True),  # why it failed, in words
+    Column("queued_at", STAMP, nullable=False),
+    Column("started_at", STAMP, nullable=True),
+    Column("finished_at", STAMP, nullable=True),
+    Column("folder", Text, nullable=True),  # the plan folder, under the service's plans folder
+    Column("release_status", String(10), nullable=True),  # requested, approved, rejected
+    Column("requested_by", ID, nullable=True),
+    Column("requested_at", STAMP, nullable=True),
+    Column("decided_by", ID, nullable=True),
+    Column("decided_at", STAMP, nullable=True),
+    Column("note", Text, nullable=True),  # the approver's reason for a rejection
+    Column("release", Integer, ForeignKey("releases.number"), nullable=True),
+    Index("plan_jobs_by_organization", "organization", "id"),
+)
+
 TABLES = [table.name for table in metadata.sorted_tables]
 """Every table, parents before children."""

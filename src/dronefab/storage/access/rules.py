@@ -51,13 +51,15 @@ SEES: dict[str, dict[str, Reach]] = {
     "deliveries":      {PROG: ALL, FUND: TOT, MAKER: OWN, OPER: OWN, DA: ALL, CUST: ITS},
     "costs":           {PROG: ALL, FUND: ALL, MAKER: OWN, OPER: OWN},
     "kpis":            {PROG: ALL, FUND: ALL, MAKER: ALL, OPER: ALL, DA: ALL, CUST: ITS},
+    "plans":           {PROG: ALL, MAKER: ITS},
 }  # fmt: skip
 """ACCESS.md's "Organisations and what each sees"; a role left out of a row sees nothing.
 
 ``ITS_OWN`` reads: sites that shipped to a customer (shipments, delivery orders) or that a
 supplier delivers to (purchase orders, receipts); a customer's serials (shipped to it, redacted)
 and deliveries; a supplier's lots (their receipts, their recall) and purchase order lines.
-The users and the audit log are :func:`sees_organization`'s.
+The users and the audit log are :func:`sees_organization`'s. ``plans`` are the service's plan
+jobs (storage/plans.py): a manufacturer sees those its own users started (``ITS_OWN``).
 """
 
 
@@ -172,6 +174,16 @@ def permission_reach(principal: Principal, action: str) -> Reach:
 def may_plan(principal: Principal) -> bool:
     """The principal may load scenario revisions, plan and release."""
     return permission_reach(principal, "plan") is Reach.ALL
+
+
+APPROVERS = ("planner", "admin")
+"""The user roles that approve a plan's release, in a programme organisation (ACCESS.md:
+release is the programme's decision)."""
+
+
+def may_approve(principal: Principal) -> bool:
+    """The principal may approve or reject a plan's release (a programme planner or admin)."""
+    return principal.organization_role == PROG and any(map(principal.has, APPROVERS))
 
 
 def may_administer(principal: Principal, organization: str) -> bool:

@@ -23,4 +23,28 @@ document.addEventListener("DOMContentLoaded", () => {
       window.Plotly.newPlot(element, figure.data, figure.layout, {displaylogo: false, responsive: true});
     }
   }
+  // A plan being made: its progress bar follows the plan's status (polled), and the page is
+  // reloaded once the plan is done or failed, to show its comparison or its failure.
+  const poll = document.querySelector("progress[data-poll]");
+  if (poll) {
+    const phase = document.getElementById("plan-phase");
+    const follow = () => {
+      fetch(poll.dataset.poll, {credentials: "same-origin", headers: {Accept: "application/json"}})
+        .then((answer) => (answer.ok ? answer.json() : Promise.reject(answer.status)))
+        .then((status) => {
+          poll.value = Math.round(100 * status.progress);
+          poll.textContent = `${poll.value}%`;
+          if (phase) {
+            phase.textContent = status.phase;
+          }
+          if (status.finished) {
+            window.location.reload();
+          } else {
+            window.setTimeout(follow, 1000);
+          }
+        })
+        .catch(() => window.setTimeout(follow, 5000));
+    };
+    window.setTimeout(follow, 500);
+  }
 });
