@@ -67,6 +67,12 @@ def _require_admin(principal: Principal) -> None:
         raise NotAllowed("managing users and reading the audit log (admins only)")
 
 
+def _admin_page(principal: Principal, limit: int) -> None:
+    """Refuse a non-admin (NotAllowed) and a page size out of range (UsageError)."""
+    _require_admin(principal)
+    check_limit(limit)
+
+
 def _organizations_filter(principal: Principal, column: Any) -> Any:
     seen = visible_organizations(principal)
     return None if seen is None else column.in_(sorted(seen))
@@ -93,15 +99,9 @@ def _users_query(principal: Principal) -> Select[Any]:
 def list_users(
     principal: Principal, connection: Connection, *, limit: int = 100, after: str | None = None
 ) -> Page:
-    """The users the admin ``principal`` administers, by name, a page at a time.
-
-    Raises
-    ------
-    NotAllowed
-        If the principal is not an admin.
-    """
-    _require_admin(principal)
-    check_limit(limit)
+    """The users the admin ``principal`` administers, by name, a page at a time (NotAllowed
+    for a non-admin)."""
+    _admin_page(principal, limit)
     query = _users_query(principal).order_by(schema.users.c.name).limit(limit + 1)
     if after is not None:
         query = query.where(schema.users.c.name > after)
@@ -260,15 +260,8 @@ def audit_entries(
     after: int | None = None,
 ) -> Page:
     """The audit entries the admin ``principal`` reads, newest first, a page at a time
-    (``after``: the ``seq`` of the previous page's last entry).
-
-    Raises
-    ------
-    NotAllowed
-        If the principal is not an admin.
-    """
-    _require_admin(principal)
-    check_limit(limit)
+    (``after``: the ``seq`` of the previous page's last entry); NotAllowed for a non-admin."""
+    _admin_page(principal, limit)
     wanted = wanted or AuditFilter()
     c = schema.audit.c
     where = [_organizations_filter(principal, c.organization)]
