@@ -20,7 +20,7 @@ from sqlalchemy import Connection, select
 from dronefab.api.auth import CallerDep, read_as, settings_of, store_of
 from dronefab.api.paging import described
 from dronefab.storage import schema
-from dronefab.storage.access import NotAllowed, NotVisible, Scope
+from dronefab.storage.access import NotAllowed, NotVisible, Scope, acceptance
 from dronefab.storage.bulk import chunks
 from dronefab.storage.ingest import record_events
 from dronefab.storage.tokens import batch_event_ids
@@ -94,6 +94,16 @@ def check_references(connection: Connection, scope: Scope, events: list[dict[str
             raise NotVisible(field)
 
 
+def checked_batch(connection: Connection, scope: Scope, events: list[dict[str, Any]]) -> None:
+    """Refuse the batch unless the caller may record every event of it: a customer's
+    acceptances by :mod:`dronefab.storage.access.acceptance`, the rest by :func:`check_allowed`
+    and :func:`check_references` (NotVisible 404, NotAllowed 403)."""
+    accepted, others = acceptance.split(scope, events)
+    check_allowed(scope, others)
+    check_references(connection, scope, others)
+    acceptance.check(scope, connection, accepted)
+
+
 def _check_by(events: list[dict[str, Any]], name: str) -> None:
     """An event's ``by`` is the caller (or absent): nobody records in another's name."""
     wrong = [
@@ -141,8 +151,7 @@ def post_events(
     _check_by(events, caller.name)
     store = store_of(request)
     with read_as(store, caller) as session:
-        check_allowed(session.scope, events)
-        check_references(session.connection, session.scope, events)
+        checked_batch(session.connection, session.scope, events)
     result = record_events(store, events, source="api", by=caller.name, actor=caller.actor)
     recorded: set[str] = set()
     if result.batch is not None:
