@@ -7,7 +7,9 @@ Before anything is recorded, the caller must be allowed to record every event at
 an order, dispatch or shipment of a site whose records the caller does not see is answered 404,
 as one naming none that exists. One event the caller may not
 record refuses the whole batch: 404 if it names a site they may not know of (or none that
-exists), else 403. The audit entry of the batch names the caller.
+exists), else 403. A customer's supervisor records acceptances of its own shipments and nothing
+else (:mod:`dronefab.storage.access.acceptance`, an extension of ACCESS.md). The audit entry of
+the batch names the caller.
 """
 
 from __future__ import annotations
