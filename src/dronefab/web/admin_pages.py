@@ -136,7 +136,7 @@ def _day(text: str | None, days: int = 0) -> datetime | None:
         return None
     try:
         return datetime.fromisoformat(text[:10]) + timedelta(days=days)
-    except ValueError:
+    except (ValueError, OverflowError):  # not a date, or 9999-12-31 and a day
         return None
 
 
@@ -148,7 +148,7 @@ def audit_page(
     actor: Text = None,
     since: Annotated[str | None, Query(alias="from", max_length=10)] = None,
     until: Annotated[str | None, Query(alias="to", max_length=10)] = None,
-    before: Annotated[int | None, Query(ge=1)] = None,
+    before: Annotated[int | None, Query(ge=1, le=2**62)] = None,
 ) -> Response:
     """The audit log, newest first, filtered; for the programme's admins the chain's state."""
     wanted = readers.AuditFilter(action or None, actor or None, _day(since), _day(until, 1))

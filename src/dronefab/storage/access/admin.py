@@ -297,7 +297,10 @@ def chain_state(principal: Principal, connection: Connection) -> dict[str, Any]:
 
 
 def _stamp(moment: datetime) -> str:
-    return utc_stamp(moment if moment.tzinfo is not None else moment.replace(tzinfo=UTC))
+    try:
+        return utc_stamp(moment if moment.tzinfo is not None else moment.replace(tzinfo=UTC))
+    except OverflowError:  # year 1 or 9999 moved by its offset: before or after every entry
+        return "0" if moment.year < 5000 else "9"
 
 
 def _actor(principal: Principal) -> Actor:
