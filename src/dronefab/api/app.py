@@ -9,7 +9,7 @@ from __future__ import annotations
 from fastapi import APIRouter, FastAPI
 
 from dronefab import __version__
-from dronefab.api import auth, errors, events, plans, records, sites
+from dronefab.api import admin, auth, errors, events, plans, records, sites
 from dronefab.api.limiter import LoginLimiter
 from dronefab.api.settings import PREFIX, ApiSettings
 from dronefab.storage.database import Store, open_store
@@ -50,7 +50,7 @@ def create_app(store: Store | str | None = None, settings: ApiSettings | None = 
     app.state.settings = chosen
     app.state.limiter = LoginLimiter(chosen.login_failures, chosen.login_window)
     api = APIRouter(prefix=PREFIX)
-    for module in (auth, sites, records, events, plans):
+    for module in (auth, sites, records, events, plans, admin):
         api.include_router(module.router)
     app.include_router(api)
     errors.install(app)

@@ -7,7 +7,9 @@ Before anything is recorded, the caller must be allowed to record every event at
 an order, dispatch or shipment of a site whose records the caller does not see is answered 404,
 as one naming none that exists. One event the caller may not
 record refuses the whole batch: 404 if it names a site they may not know of (or none that
-exists), else 403. The audit entry of the batch names the caller.
+exists), else 403. A customer's supervisor records acceptances of its own shipments and nothing
+else (:mod:`dronefab.storage.access.acceptance`, an extension of ACCESS.md). The audit entry of
+the batch names the caller.
 """
 
 from __future__ import annotations
@@ -20,7 +22,7 @@ from sqlalchemy import Connection, select
 from dronefab.api.auth import CallerDep, read_as, settings_of, store_of
 from dronefab.api.paging import described
 from dronefab.storage import schema
-from dronefab.storage.access import NotAllowed, NotVisible, Scope
+from dronefab.storage.access import NotAllowed, NotVisible, Scope, acceptance
 from dronefab.storage.bulk import chunks
 from dronefab.storage.ingest import record_events
 from dronefab.storage.tokens import batch_event_ids
@@ -94,6 +96,16 @@ def check_references(connection: Connection, scope: Scope, events: list[dict[str
             raise NotVisible(field)
 
 
+def checked_batch(connection: Connection, scope: Scope, events: list[dict[str, Any]]) -> None:
+    """Refuse the batch unless the caller may record every event of it: a customer's
+    acceptances by :mod:`dronefab.storage.access.acceptance`, the rest by :func:`check_allowed`
+    and :func:`check_references` (NotVisible 404, NotAllowed 403)."""
+    accepted, others = acceptance.split(scope, events)
+    check_allowed(scope, others)
+    check_references(connection, scope, others)
+    acceptance.check(scope, connection, accepted)
+
+
 def _check_by(events: list[dict[str, Any]], name: str) -> None:
     """An event's ``by`` is the caller (or absent): nobody records in another's name."""
     wrong = [
@@ -141,8 +153,7 @@ def post_events(
     _check_by(events, caller.name)
     store = store_of(request)
     with read_as(store, caller) as session:
-        check_allowed(session.scope, events)
-        check_references(session.connection, session.scope, events)
+        checked_batch(session.connection, session.scope, events)
     result = record_events(store, events, source="api", by=caller.name, actor=caller.actor)
     recorded: set[str] = set()
     if result.batch is not None:

@@ -212,6 +212,7 @@ users = Table(
     Column("password_hash", String(200), nullable=False),  # argon2id, its parameters inside
     Column("created_at", STAMP, nullable=False),
     Column("disabled", Boolean, nullable=False),
+    Column("language", String(10), nullable=True),  # the pages' language (None: the browser's)
 )
 
 audit = Table(

@@ -24,7 +24,7 @@ from dronefab.api import ApiSettings, create_app
 from dronefab.api.settings import PREFIX
 from dronefab.storage.access import NotAllowed, NotVisible
 from dronefab.storage.database import Store
-from dronefab.web import charts, i18n, plan_pages
+from dronefab.web import admin_pages, charts, customer_pages, i18n, plan_pages
 from dronefab.web.pages import router
 from dronefab.web.render import language_of, render
 from dronefab.web.session import SignInNeededError
@@ -43,6 +43,8 @@ def create_service(
     app = create_app(store, settings)
     app.include_router(router)
     app.include_router(plan_pages.router)
+    app.include_router(admin_pages.router)
+    app.include_router(customer_pages.router)
     app.add_api_route("/static/plotly.min.js", plotly_js, include_in_schema=False)
     app.mount("/static", StaticFiles(directory=STATIC), name="static")
     for kind in (NotVisible, NotAllowed, StarletteHTTPException, RequestValidationError):

@@ -18,8 +18,9 @@ from dronefab.api.auth import Caller, issue_for, read_as, store_of
 from dronefab.api.events import check_allowed
 from dronefab.storage import access, schema
 from dronefab.storage.access import NotAllowed, NotVisible, Scope
+from dronefab.storage.access.admin import set_language
 from dronefab.storage.ingest import RefusedError, record_events
-from dronefab.storage.tokens import revoke_token
+from dronefab.storage.tokens import revoke_token, token_user
 from dronefab.storage.users import MAX_PASSWORD
 from dronefab.web import completion, i18n
 from dronefab.web.charts import customer_figure, output_figure, preempted_styles
@@ -116,10 +117,17 @@ def language(
     lang: Annotated[str, Query(max_length=10)],
     next: Annotated[str | None, Query(max_length=2000)] = None,
 ) -> Response:
-    """Choose the pages' language (kept in a cookie for a year), and back to ``next``."""
+    """Choose the pages' language (kept in a cookie for a year, and on the signed-in user, whose
+    every page then speaks it), and back to ``next``."""
     response = RedirectResponse(local_path(next), status_code=303)
     if lang in i18n.LANGUAGES:
         set_cookie(request, response, i18n.COOKIE, lang, 365 * 86400)
+        session = request.cookies.get(COOKIE)
+        if session:
+            with store_of(request).writing() as connection:
+                user = token_user(connection, session)
+                if user is not None:
+                    set_language(connection, user.name, lang)
     return response
 
 

@@ -18,7 +18,8 @@ from fastapi import Request
 from fastapi.responses import HTMLResponse
 from jinja2 import Environment, FileSystemLoader, select_autoescape
 
-from dronefab.api.auth import Caller
+from dronefab.api.auth import Caller, store_of
+from dronefab.storage.access.admin import language_of as stored_language
 from dronefab.web import i18n
 from dronefab.web.charts import EMPTY_STYLE
 from dronefab.web.session import csrf_of
@@ -65,7 +66,16 @@ def number(value: Any) -> str:
 
 
 def language_of(request: Request) -> str:
-    """The request's language (:func:`dronefab.web.i18n.choose`)."""
+    """The request's language: the signed-in user's stored choice, else
+    :func:`dronefab.web.i18n.choose` (the chooser's cookie, else the browser's preference)."""
+    chosen = getattr(request.state, "language", None)
+    caller = getattr(request.state, "caller", None)
+    if chosen is None and caller is not None:
+        with store_of(request).reading() as connection:
+            chosen = stored_language(connection, caller.name) or ""
+        request.state.language = chosen  # once a request: an error page asks again
+    if chosen:
+        return str(chosen)
     return i18n.choose(request.cookies.get(i18n.COOKIE), request.headers.get("accept-language"))
 
 

@@ -80,6 +80,9 @@ MAY: dict[str, Permission] = {
     "inspect": Permission("inspector", {DA: ALL}, OWN),
     # load scenario revisions, plan, release: programme and manufacturer organisations only
     "plan": Permission("planner", {PROG: ALL, MAKER: ALL}, Reach.NONE),
+    # acceptance of a shipment addressed to the organisation's customers (issue 13, an
+    # extension of ACCESS.md: storage/access/acceptance.py); customers' supervisors only
+    "accept": Permission("supervisor", {CUST: ITS}, Reach.NONE),
     # manage users: the organisation's own; the programme's admins: every organisation
     "administer": Permission("admin", {PROG: ALL}, ITS),
 }
