@@ -146,9 +146,9 @@ def _write_derived(connection: Connection, rows: BatchRows) -> None:
     _add_balances(connection, ledger)
 
 
-def _unit_ids(connection: Connection, rows: BatchRows) -> tuple[dict[UnitKey, int], int]:
-    """Ids of every unit the batch names, creating the new ones (with their place); and the
-    first new id (every id from it on is new)."""
+def _unit_ids(connection: Connection, rows: BatchRows) -> tuple[list[int], int]:
+    """The store's id of every unit the batch names, by the unit's number in ``rows``, creating
+    the new ones (with their place); and the first new id (every id from it on is new)."""
     keys = rows.keys()
     serials = [key[1] for key in keys if key[0] == "s"]
     lots = [(key[1], key[2]) for key in keys if key[0] == "l"]
@@ -166,7 +166,7 @@ def _unit_ids(connection: Connection, rows: BatchRows) -> tuple[dict[UnitKey, in
             ids[("l", row.item, row.lot)] = row.id
     next_id = first_new = next_number(connection, u.id)
     new_rows = []
-    for key in sorted(keys - ids.keys()):
+    for key in sorted(set(keys) - ids.keys()):
         ids[key] = next_id
         if key[0] == "s":
             place = rows.positions.get(key[1])
@@ -181,7 +181,7 @@ def _unit_ids(connection: Connection, rows: BatchRows) -> tuple[dict[UnitKey, in
         new_rows,
     )
     _update_existing(connection, rows, ids, stored_items, {row[0] for row in new_rows})
-    return ids, first_new
+    return [ids[key] for key in keys], first_new
 
 
 def _place(place: Any) -> tuple[Any, ...]:
