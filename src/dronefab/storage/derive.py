@@ -14,7 +14,7 @@ those numbers: the store's ids are then one list lookup away, not a hash of a tu
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, NamedTuple
 
 from dronefab.storage.events import (
     Acceptance,
@@ -46,9 +46,9 @@ def lot_key(item: str, lot: str) -> UnitKey:
     return ("l", item, lot)
 
 
-@dataclass(frozen=True)
-class Position:
-    """Where an event leaves a serial: its ``at|id``, status, site and customer."""
+class Position(NamedTuple):
+    """Where an event leaves a serial: its ``at|id``, status, site and customer (a tuple:
+    made once per serial an event moves, several times faster than a frozen dataclass)."""
 
     key: str
     status: str
@@ -62,7 +62,9 @@ class BatchRows:
 
     units: dict[UnitKey, int] = field(default_factory=dict)  # key -> number, in naming order
     moves: list[tuple[int, int, str, bool, float]] = field(default_factory=list)
-    links: set[tuple[int, int]] = field(default_factory=set)  # (child, parent)
+    # child -> its parents, an ordered set: the links come out a child at a time, parents in
+    # the order they were made, close to the order of the links' key (the insert runs faster).
+    links: dict[int, dict[int, None]] = field(default_factory=dict)
     made: set[tuple[int, int]] = field(default_factory=set)  # (unit, event)
     touched: set[tuple[int, int]] = field(default_factory=set)  # (unit, event)
     items: dict[str, str] = field(default_factory=dict)  # serial -> item, where an event tells
@@ -169,7 +171,7 @@ class Deriver:
             parents.append(unit(lot_key(e.item, e.lot)))
         self.rows.made.update((parent, seq) for parent in parents)
         used: dict[str, float] = {}  # item -> units consumed, for the bill of materials
-        links = self.rows.links
+        parents_of = self.rows.links
         delta = self._delta
         site = e.site
         for part in e.consumed:
@@ -192,8 +194,11 @@ class Deriver:
             delta[ledger] = delta.get(ledger, 0.0) - units
             used[item] = used.get(item, 0.0) + units
             if child is not None:
+                linked = parents_of.get(child)
+                if linked is None:
+                    linked = parents_of[child] = {}
                 for parent in parents:
-                    links.add((child, parent))
+                    linked[parent] = None
         self._check_bom(e, seq, used)
 
     def _check_bom(self, e: Completion, seq: int, consumed: dict[str, float]) -> None:
