@@ -13,6 +13,8 @@
     python benchmarks/record.py                        # national scale: long (see --serials)
     python benchmarks/record.py --serials 200000       # a quick look
     python benchmarks/record.py --databases sqlite
+    python benchmarks/record.py --serials 0 --ingest 50000 --before /tmp/old/src   # ingest only,
+                                                       # against an older checkout, side by side
 
 PostgreSQL runs in a throwaway cluster from the installed server binaries (tests/postgres.py).
 """
@@ -135,18 +137,24 @@ def write_completions(path: Path, first: int, count: int, history: bool = False)
                     handle.write(json.dumps(shipment, separators=(",", ":")) + "\n")
 
 
-def bench_database(kind: str, folder: Path, stack: ExitStack) -> str:
+def bench_database(kind: str, folder: Path, stack: ExitStack, name: str) -> str:
     """The URL of an empty database of ``kind`` (sqlite or postgresql) for a benchmark: a file in
     ``folder``, or a throwaway PostgreSQL cluster that ``stack`` stops and removes."""
     if kind == "sqlite":
-        return f"sqlite:///{folder}/bench.db"
+        return f"sqlite:///{folder}/{name}.db"
     from postgres import create_database, temporary_cluster
 
-    # A short folder (the socket's path has a limit), removed with everything else.
-    root = Path(stack.enter_context(tempfile.TemporaryDirectory(prefix="pgb", dir="/tmp")))
-    root.chmod(0o755)  # the server may run as the postgres user
-    admin = stack.enter_context(temporary_cluster(root))
-    return create_database(admin, "bench")
+    admin = _CLUSTERS.get(id(stack))
+    if admin is None:  # one cluster for the run's databases
+        # A short folder (the socket's path has a limit), removed with everything else.
+        root = Path(stack.enter_context(tempfile.TemporaryDirectory(prefix="pgb", dir="/tmp")))
+        root.chmod(0o755)  # the server may run as the postgres user
+        admin = _CLUSTERS[id(stack)] = stack.enter_context(temporary_cluster(root))
+    return create_database(admin, name)
+
+
+_CLUSTERS: dict[int, str] = {}
+"""The admin URL of the throwaway PostgreSQL cluster of each run (by its ExitStack)."""
 
 
 def fresh_store(url: str, scenario: Path) -> Store:
@@ -161,18 +169,23 @@ def fresh_store(url: str, scenario: Path) -> Store:
     return store
 
 
-def cli_record(url: str, path: Path) -> tuple[float, float]:
-    """Seconds and peak memory (MB) of ``dronefab record`` on ``path``."""
+def cli_record(url: str, path: Path, source: str | None = None) -> tuple[float, float, float]:
+    """Seconds, CPU seconds and peak memory (MB) of ``dronefab record`` on ``path`` (the code
+    in the ``source`` folder when given: an older checkout's ``src``, for a before/after)."""
+    env = dict(os.environ)
+    if source is not None:
+        env["PYTHONPATH"] = source
     started = time.perf_counter()
     process = subprocess.Popen(
         [sys.executable, "-m", "dronefab", "record", str(path), "--db", url],
         stdout=subprocess.DEVNULL,
+        env=env,
     )
     _, status, usage = os.wait4(process.pid, 0)
     seconds = time.perf_counter() - started
     if status != 0:
         raise SystemExit(f"dronefab record failed on {url}")
-    return seconds, usage.ru_maxrss / 1024
+    return seconds, usage.ru_utime + usage.ru_stime, usage.ru_maxrss / 1024
 
 
 def database_bytes(store: Store) -> int:
@@ -192,14 +205,27 @@ def percentiles(samples: list[float]) -> tuple[float, float]:
     return statistics.median(ordered), p95
 
 
-def measure(kind: str, url: str, args: argparse.Namespace, work: Path, scenario: Path) -> dict:
+def measure(
+    kind: str, urls: list[str], args: argparse.Namespace, work: Path, scenario: Path
+) -> dict:
+    """Every figure on one database; ``urls[1]``, when there, is a second empty one for the
+    ingest of ``--before``'s code (run first, in the same conditions)."""
     result: dict = {"database": kind}
-    store = fresh_store(url, scenario)
     ingest_file = work / "ingest.jsonl"
     if not ingest_file.exists():
         write_completions(ingest_file, 0, args.ingest)
-    seconds, peak = cli_record(url, ingest_file)
+    if args.before:
+        old = fresh_store(urls[1], scenario)
+        old.engine.dispose()
+        seconds, cpu, peak = cli_record(urls[1], ingest_file, args.before)
+        result["before_per_s"] = args.ingest / seconds
+        result["before_cpu_us"] = 1e6 * cpu / args.ingest
+        result["before_peak_mb"] = peak
+    url = urls[0]
+    store = fresh_store(url, scenario)
+    seconds, cpu, peak = cli_record(url, ingest_file)
     result["ingest_per_s"] = args.ingest / seconds
+    result["ingest_cpu_us"] = 1e6 * cpu / args.ingest
     result["ingest_peak_mb"] = peak
     grown = args.ingest
     grow_started = time.perf_counter()
@@ -250,20 +276,32 @@ def main() -> None:
     )
     parser.add_argument("--samples", type=int, default=200, help="recalls and traces timed")
     parser.add_argument("--databases", default="sqlite,postgresql")
+    parser.add_argument(
+        "--before", help="an older checkout's src folder: its ingest is measured beside this one's"
+    )
     args = parser.parse_args()
     results = []
     with ExitStack() as stack, tempfile.TemporaryDirectory(prefix="record-bench-") as folder:
         work = Path(folder)
         scenario = scenario_yaml(work)
         for kind in args.databases.split(","):
-            url = bench_database(kind, work, stack)
-            results.append(measure(kind, url, args, work, scenario))
+            urls = [bench_database(kind, work, stack, "bench")]
+            if args.before:
+                urls.append(bench_database(kind, work, stack, "before"))
+            results.append(measure(kind, urls, args, work, scenario))
             print(json.dumps(results[-1]), file=sys.stderr, flush=True)  # kept if a later one fails
     print(f"\n{'':34}" + "".join(f"{r['database']:>16}" for r in results))
+    before = [
+        (f"  before ({args.before})", "before_per_s", "{:,.0f}/s"),
+        ("  before: CPU per completion", "before_cpu_us", "{:,.0f} us"),
+        ("  before: peak memory", "before_peak_mb", "{:,.0f} MB"),
+    ]
     rows = [
         (f"ingest through dronefab record ({args.ingest:,})", "ingest_per_s", "{:,.0f}/s"),
+        ("  CPU per completion", "ingest_cpu_us", "{:,.0f} us"),
         ("  x ERPNext's 167/s", None, None),
         ("  peak memory of the command", "ingest_peak_mb", "{:,.0f} MB"),
+        *(before if args.before else []),
         ("growing to scale (API, per s)", "grow_per_s", "{:,.0f}/s"),
         ("serials", "serials", "{:,}"),
         ("genealogy links", "links", "{:,}"),

@@ -71,11 +71,36 @@ Report = Callable[[str, str], None]
 
 def check_event(event: Event, master: Master, known: Known, report: Report) -> None:
     """Report every reason to refuse ``event`` (nothing when it may be recorded)."""
-    checker = _Checker(master, known, report)
-    checker.common(event)
-    method = getattr(checker, f"check_{event.type}", None)
-    if method is not None:
-        method(event)
+    Door(master, known, lambda _line, path, message: report(path, message)).check(0, event)
+
+
+class Door:
+    """The checks of a batch's events, one after the other, against one master and one
+    :class:`Known` (one checker for them all: a batch checks thousands).
+
+    ``refuse(line, field, message)`` hears every problem of the event checked, with the line
+    number given to :meth:`check`.
+    """
+
+    def __init__(self, master: Master, known: Known, refuse: Callable[[int, str, str], None]):
+        self.line = 0
+        self._refuse = refuse
+        self._checker = _Checker(master, known, self._report)
+        self._methods: dict[str, Callable[[Any], None] | None] = {}
+
+    def _report(self, path: str, message: str) -> None:
+        self._refuse(self.line, path, message)
+
+    def check(self, line: int, event: Event) -> None:
+        """Report every reason to refuse ``event``, on line ``line``."""
+        self.line = line
+        self._checker.common(event)
+        kind = event.type
+        if kind not in self._methods:
+            self._methods[kind] = getattr(self._checker, f"check_{kind}", None)
+        method = self._methods[kind]
+        if method is not None:
+            method(event)
 
 
 class _Checker:

@@ -32,7 +32,7 @@ from dronefab.storage import schema
 from dronefab.storage.audit import Actor, append, writer_lock
 from dronefab.storage.bulk import chunks
 from dronefab.storage.database import Store
-from dronefab.storage.door import Known, OrderRef, check_event
+from dronefab.storage.door import Door, Known, OrderRef
 from dronefab.storage.events import (
     Acceptance,
     Arrival,
@@ -242,8 +242,9 @@ def _record(connection: Connection, lines: Lines, source: str, by: str | None) -
     for chunk in _chunks(lines(), state, refusals):
         fresh = _fresh(connection, chunk, state, refusals)
         known = _known(connection, fresh, state)
-        ready = [line for line in fresh if not _waits(line.event, known)]
-        state.waiting.extend(line for line in fresh if _waits(line.event, known))
+        ready: list[Line] = []
+        for line in fresh:
+            (state.waiting if _waits(line.event, known) else ready).append(line)
         _check(ready, master, known, refusals)
         if not refusals.total:
             writes.submit(ready, known)
@@ -442,12 +443,9 @@ def _serial_items(connection: Connection, serials: set[str]) -> dict[str, str]:
 
 
 def _check(lines: list[Line], master: Master, known: Known, refusals: _Refusals) -> None:
+    door = Door(master, known, refusals.refuse)
     for line in lines:
-
-        def report(path: str, message: str, number: int = line.number) -> None:
-            refusals.refuse(number, path, message)
-
-        check_event(line.event, master, known, report)
+        door.check(line.number, line.event)
         if isinstance(line.event, Arrival):
             known.arrived.add(line.event.dispatch)  # a second arrival in the batch is refused
 
