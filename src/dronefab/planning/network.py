@@ -297,6 +297,34 @@ class Network:
         return out
 
     @cached_property
+    def offer_dominated(self) -> Bool:
+        """``(offer,)``: some optimal plan never buys from the offer.
+
+        Offer ``j`` is dominated by an offer ``k`` of the same item with no capacity limit,
+        no dearer (``cost_k <= cost_j``) and no slower (``LT_k <= LT_j`` periods); between two
+        offers equal in both, the later one is dominated. Proof: replace a purchase of ``q``
+        units from ``j`` for site ``s`` ordered in ``o`` (arriving in ``a = o + LT_j < T``) by
+        ``q`` units from ``k`` for ``s`` ordered in ``o' = a - LT_k``. Then ``o <= o' <= a <
+        T``, so that column exists whenever ``j``'s does (the same item and site, so the same
+        pruning of sites; ``k``'s capacity is unlimited); the units arrive in the same period at
+        the same site, so every balance row is unchanged; the price is no higher; ``k`` has no
+        capacity row and ``j``'s only loosens. Applied to every purchase from ``j`` this gives a
+        plan no dearer, and integer when the first was. ``k`` itself is not dominated (the
+        order is strict), so removing every dominated offer keeps an optimal plan.
+        """
+        offers = self.supplies
+        n = len(offers)
+        if n == 0:
+            return np.zeros(0, dtype=bool)
+        j, k = np.meshgrid(np.arange(n), np.arange(n), indexing="ij")  # j dominated by k?
+        same = (offers.item[j] == offers.item[k]) & (j != k) & np.isinf(offers.capacity[k])
+        no_worse = (offers.cost[k] <= offers.cost[j]) & (offers.periods[k] <= offers.periods[j])
+        better = (offers.cost[k] < offers.cost[j]) | (offers.periods[k] < offers.periods[j])
+        # a tie with another unlimited offer goes to the earlier one; a limited offer loses it
+        tie = ~better & (np.isfinite(offers.capacity[j]) | (k < j))
+        return np.asarray((same & no_worse & (better | tie)).any(axis=1), dtype=bool)
+
+    @cached_property
     def buy_useful(self) -> Bool:
         """``(site, item)``: buying the item for this site can be worth it.
 
