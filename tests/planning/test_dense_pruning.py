@@ -37,9 +37,10 @@ def test_pruned_model_has_the_unpruned_optimum_on_dense_networks(
     assert solve(pruned.lp).objective == pytest.approx(solve(full.lp).objective, rel=1e-7)
 
 
-def dominated_by_hand(scenario: Scenario) -> list[bool]:
+def dominated_by_hand(scenario: Scenario, all_unlimited: bool = False) -> list[bool]:
     """Offer j is dominated by an unlimited offer k of its item no dearer and no slower (in
-    periods), strictly better in one, or equal and earlier / j limited; offers in file order."""
+    periods), strictly better in one, or equal and earlier / j limited; offers in file order.
+    ``all_unlimited`` takes every offer as unlimited (a model without supplier capacity)."""
     offers = [
         (supply.item, supply.unit_cost, scenario.lead_time_periods(supply.lead_time_days), supply)
         for supplier in scenario.suppliers
@@ -49,12 +50,14 @@ def dominated_by_hand(scenario: Scenario) -> list[bool]:
     for j, (item, cost, lead, supply) in enumerate(offers):
         found = False
         for k, (other, cost_k, lead_k, supply_k) in enumerate(offers):
-            if k == j or other != item or supply_k.capacity_per_period is not None:
+            limited_k = supply_k.capacity_per_period is not None and not all_unlimited
+            if k == j or other != item or limited_k:
                 continue
             if cost_k > cost or lead_k > lead:
                 continue
             better = cost_k < cost or lead_k < lead
-            found |= better or supply.capacity_per_period is not None or k < j
+            limited_j = supply.capacity_per_period is not None and not all_unlimited
+            found |= better or limited_j or k < j
         out.append(found)
     return out
 
@@ -73,3 +76,15 @@ def test_dominated_offers_are_those_an_unlimited_offer_beats_and_get_no_columns(
     assert not bought_from & {n for n, gone in enumerate(expected) if gone}
     unpruned = build_model(network, ModelSettings(prune=False)).lp.variables["Purchase"]
     assert set(np.unique(unpruned.keys["offer"]).tolist()) == set(range(len(expected)))
+
+
+def test_without_supplier_capacity_only_each_items_frontier_of_offers_is_kept() -> None:
+    scenario = dense(3, sites=8, periods=20)
+    network = Network(scenario)
+    expected = dominated_by_hand(scenario, all_unlimited=True)
+    assert network.offer_dominated_uncapacitated.tolist() == expected
+    assert sum(expected) > sum(network.offer_dominated)
+    relaxed = ModelSettings(work_center_capacity=False, supplier_capacity=False)
+    purchases = build_model(network, relaxed).lp.variables["Purchase"]
+    kept = set(np.unique(purchases.keys["offer"]).tolist())
+    assert not kept & {n for n, gone in enumerate(expected) if gone}

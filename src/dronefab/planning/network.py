@@ -312,17 +312,30 @@ class Network:
         plan no dearer, and integer when the first was. ``k`` itself is not dominated (the
         order is strict), so removing every dominated offer keeps an optimal plan.
         """
+        return self._dominated_offers(np.isinf(self.supplies.capacity))
+
+    @cached_property
+    def offer_dominated_uncapacitated(self) -> Bool:
+        """``(offer,)``: as :attr:`offer_dominated` in a model without supplier capacity (the
+        explanations' second relaxation), where every offer is unlimited: only the offers on
+        each item's cost / lead-time frontier remain. The same proof holds, every ``k`` now
+        having no capacity row."""
+        return self._dominated_offers(np.ones(len(self.supplies), dtype=bool))
+
+    def _dominated_offers(self, unlimited: Bool) -> Bool:
+        """Offers an ``unlimited`` offer of the same item beats (see :attr:`offer_dominated`)."""
         offers = self.supplies
-        n = len(offers)
-        if n == 0:
-            return np.zeros(0, dtype=bool)
-        j, k = np.meshgrid(np.arange(n), np.arange(n), indexing="ij")  # j dominated by k?
-        same = (offers.item[j] == offers.item[k]) & (j != k) & np.isinf(offers.capacity[k])
-        no_worse = (offers.cost[k] <= offers.cost[j]) & (offers.periods[k] <= offers.periods[j])
-        better = (offers.cost[k] < offers.cost[j]) | (offers.periods[k] < offers.periods[j])
-        # a tie with another unlimited offer goes to the earlier one; a limited offer loses it
-        tie = ~better & (np.isfinite(offers.capacity[j]) | (k < j))
-        return np.asarray((same & no_worse & (better | tie)).any(axis=1), dtype=bool)
+        out = np.zeros(len(offers), dtype=bool)
+        for item in np.unique(offers.item):
+            mine = np.flatnonzero(offers.item == item)  # an item's offers: a small square
+            j, k = mine[:, None], mine[None, :]  # is j dominated by k?
+            cost, lead = offers.cost, offers.periods
+            no_worse = (cost[k] <= cost[j]) & (lead[k] <= lead[j]) & (j != k) & unlimited[k]
+            better = (cost[k] < cost[j]) | (lead[k] < lead[j])
+            # a tie with another unlimited offer goes to the earlier one; a limited one loses it
+            tie = ~better & (~unlimited[j] | (k < j))
+            out[mine] = (no_worse & (better | tie)).any(axis=1)
+        return out
 
     @cached_property
     def buy_useful(self) -> Bool:
