@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 import sys
+from dataclasses import replace
 from datetime import date
 from pathlib import Path
 from typing import Annotated
@@ -190,6 +191,13 @@ def generate(
             min=1, help="Demand rows to generate (default: one per customer, product and period)."
         ),
     ] = None,
+    national: Annotated[
+        bool,
+        typer.Option(
+            help="A dense national network: lanes between 30% of the site pairs, 30 suppliers "
+            "with 2-5 offers each, stock of three parts, two products and one assembly a site."
+        ),
+    ] = False,
     max_memory: MaxMemoryOption = None,
 ) -> None:
     """Generate a synthetic network of any size (for benchmarks and tests)."""
@@ -202,6 +210,8 @@ def generate(
     estimate = generate_estimate(sites=sites, periods=periods, demand_rows=demand_rows, what=sized)
     check(estimate, memory_limit(max_memory))
     options = GeneratorOptions(sites=sites, periods=periods, seed=seed, demand_rows=demand_rows)
+    if national:
+        options = replace(GeneratorOptions.national(sites, periods, seed), demand_rows=demand_rows)
     path = write_generated(generate_scenario(options), target)
     out.print(f"wrote {path}")
 

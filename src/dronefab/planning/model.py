@@ -195,7 +195,8 @@ def define_purchases(m: PlanningModel) -> None:
     offer, site = np.nonzero(wanted[:, offers.item].T)  # (offer, site) pairs
     offer, site = offer.astype(np.int64), site.astype(np.int64)
     if s.prune:
-        keep = offers.capacity[offer] > 0
+        beaten = net.offer_dominated if s.supplier_capacity else net.offer_dominated_uncapacitated
+        keep = (offers.capacity[offer] > 0) & ~beaten[offer]
         offer, site = offer[keep], site[keep]
     keys = _over_periods(T, offer=offer, site=site)
     arrival = keys["period"] + offers.periods[keys["offer"]]

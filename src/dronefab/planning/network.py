@@ -297,6 +297,47 @@ class Network:
         return out
 
     @cached_property
+    def offer_dominated(self) -> Bool:
+        """``(offer,)``: some optimal plan never buys from the offer.
+
+        Offer ``j`` is dominated by an offer ``k`` of the same item with no capacity limit,
+        no dearer (``cost_k <= cost_j``) and no slower (``LT_k <= LT_j`` periods); between two
+        offers equal in both, the later one is dominated. Proof: replace a purchase of ``q``
+        units from ``j`` for site ``s`` ordered in ``o`` (arriving in ``a = o + LT_j < T``) by
+        ``q`` units from ``k`` for ``s`` ordered in ``o' = a - LT_k``. Then ``o <= o' <= a <
+        T``, so that column exists whenever ``j``'s does (the same item and site, so the same
+        pruning of sites; ``k``'s capacity is unlimited); the units arrive in the same period at
+        the same site, so every balance row is unchanged; the price is no higher; ``k`` has no
+        capacity row and ``j``'s only loosens. Applied to every purchase from ``j`` this gives a
+        plan no dearer, and integer when the first was. ``k`` itself is not dominated (the
+        order is strict), so removing every dominated offer keeps an optimal plan.
+        """
+        return self._dominated_offers(np.isinf(self.supplies.capacity))
+
+    @cached_property
+    def offer_dominated_uncapacitated(self) -> Bool:
+        """``(offer,)``: as :attr:`offer_dominated` in a model without supplier capacity (the
+        explanations' second relaxation), where every offer is unlimited: only the offers on
+        each item's cost / lead-time frontier remain. The same proof holds, every ``k`` now
+        having no capacity row."""
+        return self._dominated_offers(np.ones(len(self.supplies), dtype=bool))
+
+    def _dominated_offers(self, unlimited: Bool) -> Bool:
+        """Offers an ``unlimited`` offer of the same item beats (see :attr:`offer_dominated`)."""
+        offers = self.supplies
+        out = np.zeros(len(offers), dtype=bool)
+        for item in np.unique(offers.item):
+            mine = np.flatnonzero(offers.item == item)  # an item's offers: a small square
+            j, k = mine[:, None], mine[None, :]  # is j dominated by k?
+            cost, lead = offers.cost, offers.periods
+            no_worse = (cost[k] <= cost[j]) & (lead[k] <= lead[j]) & (j != k) & unlimited[k]
+            better = (cost[k] < cost[j]) | (lead[k] < lead[j])
+            # a tie with another unlimited offer goes to the earlier one; a limited one loses it
+            tie = ~better & (~unlimited[j] | (k < j))
+            out[mine] = (no_worse & (better | tie)).any(axis=1)
+        return out
+
+    @cached_property
     def buy_useful(self) -> Bool:
         """``(site, item)``: buying the item for this site can be worth it.
 

@@ -5,7 +5,9 @@ multi-level bill of materials with yields, routings on four kinds of work center
 mid-horizon with a ramp-up (and one closing), downtime, labour cost, candidate sites, suppliers
 with second sources and capacity chokepoints, orders already placed, opening stock, customers
 with penalties, delivery and transfer lanes, demand that grows to about the network's capacity,
-and a risks block. Every random draw comes from one ``numpy.random.default_rng(seed)`` in a
+and a risks block. The options' knobs also make the dense national class
+(:meth:`GeneratorOptions.national`: dense lanes, many offers per part, sampled opening stock, most
+sites opening during the horizon; :mod:`.national`). Every random draw comes from one ``numpy.random.default_rng(seed)`` in a
 fixed order, so the same options always give the same scenario, byte for byte once written.
 
 The network is built around a *reference plan*, so that it makes sense at any size: each
@@ -36,6 +38,7 @@ from dronefab.model.generate.common import (
     GeneratorOptions,
     _shares,
 )
+from dronefab.model.generate.national import offer_suppliers, sampled_stock
 from dronefab.model.generate.sites import (
     _capacity,
     _demand,
@@ -85,14 +88,22 @@ def generate_scenario(options: GeneratorOptions) -> Scenario:
     base = [site for site in sites if not site.candidate]
     level = _demand_level(_capacity(base, plan, catalog, per_mix, horizon))
     need = _part_need(catalog, per_mix, float(level.mean()))
-    suppliers, exposed = _suppliers(rng, catalog, _part_need(catalog, per_mix, float(level.max())))
-    stock = _opening_stock(rng, base, catalog, plan, _slowest(suppliers), need, horizon)
+    peak = _part_need(catalog, per_mix, float(level.max()))
+    if options.suppliers is None:
+        suppliers, exposed = _suppliers(rng, catalog, peak)
+    else:
+        suppliers, exposed = offer_suppliers(rng, catalog, peak, options)
+    if options.opening_stock is None:
+        stock = _opening_stock(rng, base, catalog, plan, _slowest(suppliers), need, horizon)
+    else:
+        per_period = {item: units * float(level.mean()) for item, units in per_mix.items()}
+        stock = sampled_stock(rng, base, catalog, per_period, options.opening_stock)
     sites = [
         site.model_copy(update={"initial_inventory": stock.get(site.id, {})}) for site in sites
     ]
     on_order = _on_order(rng, base, catalog, suppliers, need, horizon)
     customers = _customers(rng, options.customers)
-    lanes = _lanes(rng, sites, customers, catalog, plan, shares)
+    lanes = _lanes(rng, sites, customers, catalog, plan, shares, options.lane_density)
     demand = _demand(rng, options, horizon, level, mix, shares)
     return Scenario(
         name=f"synthetic-{options.sites}-sites-{options.periods}-periods-seed-{options.seed}",

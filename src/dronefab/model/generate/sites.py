@@ -184,12 +184,13 @@ def _size_stations(
 
 
 def _schedule(rng: Rng, options: GeneratorOptions) -> tuple[list[int], int | None]:
-    """Indices of the regular sites that open mid-horizon (about a fifth, never the first) and
+    """Indices of the regular sites that open mid-horizon (``opening_share`` of them, a fifth by
+    default, never the first) and
     of the one that closes before the end (with 5 sites or more)."""
     later = list(range(1, options.sites))
     openers: list[int] = []
     if later and options.periods >= 2:
-        count = min(len(later), max(1, round(0.2 * options.sites)))
+        count = min(len(later), max(1, round(options.opening_share * options.sites)))
         openers = sorted(int(n) for n in rng.choice(later, size=count, replace=False))
     rest = [n for n in later if n not in openers]
     closer = None

@@ -20,6 +20,7 @@ from dronefab.model.generate.common import (
     _pick,
     _uniform,
 )
+from dronefab.model.generate.national import cheap_transfer, dense_transfer_pairs
 from dronefab.model.generate.sites import (
     ReferencePlan,
     _makers,
@@ -212,19 +213,27 @@ def _lanes(
     catalog: _Catalog,
     plan: ReferencePlan,
     shares: list[float],
+    density: float | None = None,
 ) -> list[Lane]:
     """Delivery lanes from product sites to customers and transfer lanes between sites.
 
     The lanes can carry the reference plan's flows (see :func:`_flow_pairs`); on top of those,
     each product site gets a lane to each customer with probability 0.8 (and to one at least),
-    and about one spare transfer lane per ten sites is added.
+    and about one spare transfer lane per ten sites is added. With a ``density``, random
+    transfer lanes are added until that share of the ordered pairs of sites has one, and
+    every transfer lane takes 1-8 days at 1 a unit (:mod:`.national`).
     """
     by_id = {site.id: site for site in sites}
     lanes: dict[tuple[str, str], Lane] = {}
     for source, customer in _delivery_pairs(rng, sites, customers, catalog, plan, shares):
         lanes.setdefault((source, customer), _delivery(rng, by_id[source], customer))
-    for source, target in _transfer_pairs(rng, sites, catalog, plan):
-        lanes.setdefault((source, target), _transfer(rng, by_id[source], by_id[target]))
+    transfers = _transfer_pairs(rng, sites, catalog, plan)
+    make = _transfer
+    if density is not None:
+        transfers = dense_transfer_pairs(rng, sites, transfers, density)
+        make = cheap_transfer
+    for source, target in transfers:
+        lanes.setdefault((source, target), make(rng, by_id[source], by_id[target]))
     return list(lanes.values())
 
 
