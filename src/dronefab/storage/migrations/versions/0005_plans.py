@@ -2,7 +2,7 @@
 background, its progress, and the programme's approval of its release.
 
 Revision ID: 0005
-Revises: 0003
+Revises: 0004
 Create Date: 2026-12-07
 """
 
