@@ -118,9 +118,9 @@ def add_user(
     writer_lock(connection)  # the name is checked and taken by one writer at a time
     wanted = tuple(roles)
     problems = _name_problems(connection, name)
-    org_role = _organization_role(connection, organization, problems)
-    problems += _role_problems(wanted, organization, org_role)
-    problems += _password_problems(name, password)
+    org_role = organization_role(connection, organization, problems)
+    problems += role_problems(wanted, organization, org_role)
+    problems += password_problems(name, password)
     if problems:
         raise UserRefusedError(name, problems)
     user = User(name, organization, tuple(r for r in ROLES if r in wanted), now_stamp(), False)
@@ -129,7 +129,7 @@ def add_user(
             name=user.name,
             organization=user.organization,
             roles=",".join(user.roles),
-            password_hash=_hasher.hash(password),
+            password_hash=hash_password(password),
             created_at=user.created_at,
             disabled=False,
         )
@@ -147,7 +147,7 @@ def _name_problems(connection: Connection, name: str) -> list[tuple[str, str]]:
     return []
 
 
-def _organization_role(
+def organization_role(
     connection: Connection, organization: str, problems: list[tuple[str, str]]
 ) -> str | None:
     """The organisation's role in the latest revision (None, with a problem, when unknown)."""
@@ -171,9 +171,10 @@ def _organization_role(
     return None
 
 
-def _role_problems(
+def role_problems(
     roles: tuple[str, ...], organization: str, org_role: str | None
 ) -> list[tuple[str, str]]:
+    """What is wrong with giving ``roles`` to a user of ``organization`` (its ``org_role``)."""
     unknown = [role for role in roles if role not in ROLES]
     if unknown:
         names = ", ".join(map(repr, unknown))
@@ -189,7 +190,7 @@ def _role_problems(
     return []
 
 
-def _password_problems(name: str, password: str) -> list[tuple[str, str]]:
+def password_problems(name: str, password: str) -> list[tuple[str, str]]:
     """What is wrong with a password, without ever repeating it."""
     if len(password) < MIN_PASSWORD:
         return [("password", f"too short: {len(password)} characters, at least {MIN_PASSWORD}")]
@@ -200,6 +201,11 @@ def _password_problems(name: str, password: str) -> list[tuple[str, str]]:
     if not password.isprintable() and any(0xD800 <= ord(c) <= 0xDFFF for c in password):
         return [("password", "it holds a lone surrogate, which is not text; expected UTF-8 text")]
     return []
+
+
+def hash_password(password: str) -> str:
+    """``password``'s argon2 hash, with this module's parameters."""
+    return _hasher.hash(password)
 
 
 def authenticate(

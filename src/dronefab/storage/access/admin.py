@@ -40,11 +40,11 @@ from dronefab.storage.events import utc_stamp
 from dronefab.storage.users import (
     ROLES,
     UserRefusedError,
-    _hasher,
-    _organization_role,
-    _password_problems,
-    _role_problems,
     add_user,
+    hash_password,
+    organization_role,
+    password_problems,
+    role_problems,
 )
 
 LANGUAGES = ("en", "fr", "uk")
@@ -186,8 +186,8 @@ def set_roles(
     found = get_user(principal, connection, name)
     wanted = tuple(dict.fromkeys(roles))
     problems: list[tuple[str, str]] = []
-    org_role = _organization_role(connection, found["organization"], problems)
-    problems += _role_problems(wanted, found["organization"], org_role)
+    org_role = organization_role(connection, found["organization"], problems)
+    problems += role_problems(wanted, found["organization"], org_role)
     if name == principal.name and "admin" not in wanted:
         problems.append(("roles", "you may not take away your own admin role"))
     if problems:
@@ -217,10 +217,10 @@ def reset_password(principal: Principal, connection: Connection, name: str, pass
         For a password too short, too long or equal to the name (never repeated back).
     """
     found = get_user(principal, connection, name)
-    problems = _password_problems(name, password)
+    problems = password_problems(name, password)
     if problems:
         raise UserRefusedError(name, problems)
-    _write(connection, name, password_hash=_hasher.hash(password))
+    _write(connection, name, password_hash=hash_password(password))
     t = schema.api_tokens.c
     connection.execute(
         update(schema.api_tokens)
