@@ -296,3 +296,32 @@ def test_a_folder_whose_summary_was_deleted_is_refused_naming_it(
     assert code in (1, 2) and isinstance(exception, SystemExit), output
     assert KINDS[kind].summary in output and "Traceback" not in output, output
     assert not (tmp_path / "page.html").exists()
+
+
+@pytest.mark.parametrize(
+    ("cell", "said"),
+    [
+        (None, "empty; expected at least the header line"),
+        ("2.5", "must be a whole number"),
+        ("0", "promised_period: must be"),
+        ("soon", "must be a finite number"),
+    ],
+)
+def test_an_edited_promises_table_is_refused_naming_it(
+    cell: str | None, said: str, written: dict[str, Path], tmp_path: Path
+) -> None:
+    folder = tmp_path / "plan"
+    shutil.copytree(written["plan"], folder)
+    file = folder / "promises.csv"
+    if cell is None:
+        file.write_text("", encoding="utf-8")
+    else:
+        rows = _rows(file)
+        rows[1][rows[0].index("promised_period")] = cell
+        _save(file, rows)
+    for command in commands("plan", folder, written["scenario"], tmp_path):
+        code, output, exception = run(*command)
+        flat = " ".join(output.split())
+        assert code == 1, f"{command[0]}: exit {code}\n{output}"
+        assert isinstance(exception, SystemExit) and "Traceback" not in output
+        assert str(file) in flat and said in flat, output

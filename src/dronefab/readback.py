@@ -86,9 +86,9 @@ def text(name: str, blank: bool = False, choices: tuple[str, ...] = ()) -> Colum
     return Column(name, "text", blank=blank, choices=choices)
 
 
-def whole(name: str, low: Bound = 0, high: Bound = None) -> Column:
-    """An integer column within ``[low, high]``."""
-    return Column(name, "whole", low, high)
+def whole(name: str, low: Bound = 0, high: Bound = None, *, blank: bool = False) -> Column:
+    """An integer column within ``[low, high]`` (``blank``: a cell may be empty)."""
+    return Column(name, "whole", low, high, blank)
 
 
 def number(
@@ -217,6 +217,15 @@ SIMULATION_TABLES: dict[str, tuple[Column, ...]] = {
 }
 """The tables of a simulation folder (``dronefab simulate``); recovery and attribution are
 written only when attribution runs were asked for."""
+
+PROMISES_TABLE = (
+    text("customer"),
+    text("item"),
+    Column("due", "date"),
+    number("quantity", 0),
+    whole("promised_period", 1, "periods", blank=True),  # empty: never promised
+)
+"""promises.csv of a plan folder (:mod:`dronefab.planning.promises`)."""
 
 RISK_TABLE = (
     text("node"),

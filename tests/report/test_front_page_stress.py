@@ -143,10 +143,40 @@ def test_front_page_sets_each_product_beside_its_on_time_rate_in_the_plan(
     assert min(rates) < 0.9  # a plan with late units: the figures are not all 100%
 
 
+PROMISE_KEYS = (
+    "arrived_share", "kept_promise_share", "mean_days_late", "within_periods",
+    "products", *WITHIN_KEYS.values(),
+)  # fmt: skip
+
+
+def _without_promises(sim: Path, target: Path) -> None:
+    """A copy of the folder as a stress test before the promise figures wrote it."""
+    shutil.copytree(sim, target)
+    summary = json.loads((target / "summary.json").read_text(encoding="utf-8"))
+    for figures in summary["customers"].values():
+        for key in PROMISE_KEYS:
+            figures.pop(key, None)
+    (target / "summary.json").write_text(json.dumps(summary), encoding="utf-8")
+
+
+def test_the_stress_tests_own_promise_figures_are_told(stressed: dict[str, Path]) -> None:
+    summary = json.loads((stressed["sim"] / "summary.json").read_text(encoding="utf-8"))
+    text = stressed["page"].read_text(encoding="utf-8")
+    assert "not measured" not in text
+    for customer, figures in summary["customers"].items():
+        arrived, _, words = _items(text)[f"{customer} · all products"]
+        assert arrived == pytest.approx(figures["arrived_share"]["mean"])
+        assert f"Promises kept: {figures['kept_promise_share']['mean']:.1%}" in words
+
+
 def test_without_promise_figures_the_page_says_they_were_not_measured(
     stressed: dict[str, Path],
 ) -> None:
-    text = stressed["page"].read_text(encoding="utf-8")
+    sim = stressed["root"] / "sim-before-promises"
+    _without_promises(stressed["sim"], sim)
+    page = stressed["root"] / "before-promises" / "report.html"
+    write_linked_reports(stressed["plan"], page, [sim])
+    text = page.read_text(encoding="utf-8")
     assert "Units within one, two and four weeks of due and the mean lateness: not measured" in text
     assert "within 1 week</th>" not in text
     assert "weeks late" not in text

@@ -20,7 +20,7 @@ from typing import Any
 import pandas as pd
 
 from dronefab.errors import UsageError
-from dronefab.files import read_frame, write_frame, write_json
+from dronefab.files import write_frame, write_json
 from dronefab.folders import atomic_folder
 from dronefab.model.scenario import Scenario
 from dronefab.planning import promises, tables
@@ -31,7 +31,14 @@ from dronefab.planning.marginal import station_values
 from dronefab.planning.model import ModelSettings, build_model, do_nothing_solution
 from dronefab.planning.network import Network
 from dronefab.planning.solve import interrupt_solves, solve
-from dronefab.readback import PLAN_TABLES, PlanSummary, plan_bounds, read_summary, read_table
+from dronefab.readback import (
+    PLAN_TABLES,
+    PROMISES_TABLE,
+    PlanSummary,
+    plan_bounds,
+    read_summary,
+    read_table,
+)
 
 TABLES = (
     "production",
@@ -158,9 +165,7 @@ def read_plan(folder: str | os.PathLike[str]) -> Plan:
     }
     promised = source / "promises.csv"
     kept = (
-        read_frame(promised, dtype={"customer": str, "item": str, "due": str})
-        if promised.is_file()
-        else None
+        read_table(promised, PROMISES_TABLE, bounds, PLAN_COMMAND) if promised.is_file() else None
     )
     return Plan(**frames, summary=summary, promises=kept)
 
