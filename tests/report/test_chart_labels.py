@@ -147,3 +147,9 @@ def test_inert_labels_leaves_hover_text_and_numbers_alone() -> None:
     assert list(trace["text"]) == ["<b>&lt;b&gt;x&lt;/b&gt;</b><br>1 unit", "2"]
     assert spec["layout"]["title"]["text"] == "Plan of &lt;b&gt;x&lt;/b&gt;"
     assert spec["layout"]["xaxis"]["title"]["text"] == "site &amp; co"
+
+
+def test_inert_labels_makes_a_legend_group_inert() -> None:
+    figure = go.Figure(go.Scatter(x=[1], y=[2], name=BOLD, legendgroup=BOLD))
+    trace = inert_labels(figure).data[0]
+    assert trace.legendgroup == trace.name == "&lt;b&gt;x&lt;/b&gt;"

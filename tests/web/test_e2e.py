@@ -13,6 +13,7 @@ import socket
 import threading
 import time
 from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
@@ -51,18 +52,15 @@ if not CHROMIUM.exists():
     _missing("no /usr/bin/chromium (apt-get install chromium)")
 
 
-@pytest.fixture(scope="module")
-def served(api_world: World) -> Iterator[str]:
-    """The service over the world's store, on a free loopback port, in a thread."""
+@contextmanager
+def serving(app: Any) -> Iterator[str]:
+    """``app`` served by uvicorn on a free loopback port, in a thread: its base URL."""
     import uvicorn
 
     with socket.socket() as probe:
         probe.bind(("127.0.0.1", 0))
         port = probe.getsockname()[1]
-    config = uvicorn.Config(
-        create_service(api_world.store), host="127.0.0.1", port=port, log_level="warning"
-    )
-    server = uvicorn.Server(config)
+    server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning"))
     thread = threading.Thread(target=server.run, daemon=True)
     thread.start()
     for _ in range(200):
@@ -77,6 +75,32 @@ def served(api_world: World) -> Iterator[str]:
 
 
 @pytest.fixture(scope="module")
+def served(api_world: World) -> Iterator[str]:
+    """The service over the world's store, on a free loopback port, in a thread."""
+    with serving(create_service(api_world.store)) as url:
+        yield url
+
+
+def script_problems(page: Any) -> list[str]:
+    """The list the page's script errors and policy violations will be added to."""
+    problems: list[str] = []
+    page.on(
+        "console",
+        lambda m: problems.append(f"{m.text} {m.location}") if m.type == "error" else None,
+    )
+    page.on("pageerror", lambda e: problems.append(str(e)))
+    return problems
+
+
+def sign_in(page: Any, user: str) -> None:
+    """Sign in as ``user`` through the sign-in form the page was sent to."""
+    assert "/login" in page.url
+    page.fill("input[name=username]", user)
+    page.fill("input[name=password]", PASSWORD)
+    page.keyboard.press("Enter")
+
+
+@pytest.fixture(scope="module")
 def page(served: str) -> Iterator[Any]:
     with sync_api.sync_playwright() as driver:
         browser = driver.chromium.launch(executable_path=str(CHROMIUM), args=FLAGS, headless=True)
@@ -87,17 +111,9 @@ def page(served: str) -> Iterator[Any]:
 
 
 def test_a_supervisor_records_a_completion_with_a_scanner(page: Any) -> None:
-    problems: list[str] = []
-    page.on(
-        "console",
-        lambda m: problems.append(f"{m.text} {m.location}") if m.type == "error" else None,
-    )
-    page.on("pageerror", lambda e: problems.append(str(e)))
+    problems = script_problems(page)
     page.goto("/sites/north")
-    assert "/login" in page.url
-    page.fill("input[name=username]", "opa-supervisor")
-    page.fill("input[name=password]", PASSWORD)
-    page.keyboard.press("Enter")
+    sign_in(page, "opa-supervisor")
     page.wait_for_url("**/sites/north")
 
     def focused() -> str:

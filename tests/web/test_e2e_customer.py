@@ -10,8 +10,7 @@ from typing import Any
 
 import pytest
 
-from .conftest import PASSWORD
-from .test_e2e import page, served
+from .test_e2e import page, script_problems, served, sign_in
 
 __all__ = ["page", "served"]
 
@@ -19,17 +18,9 @@ pytestmark = pytest.mark.slow
 
 
 def test_a_customer_checks_its_deliveries_and_records_an_acceptance(page: Any) -> None:
-    problems: list[str] = []
-    page.on(
-        "console",
-        lambda m: problems.append(f"{m.text} {m.location}") if m.type == "error" else None,
-    )
-    page.on("pageerror", lambda e: problems.append(str(e)))
+    problems = script_problems(page)
     page.goto("/customer")
-    assert "/login" in page.url
-    page.fill("input[name=username]", "guard-supervisor")
-    page.fill("input[name=password]", PASSWORD)
-    page.keyboard.press("Enter")
+    sign_in(page, "guard-supervisor")
     page.wait_for_url("**/customer")
     page.wait_for_selector(".chart .plot-container", timeout=10_000)  # plotly drew it
     table = page.inner_text("#shipments")

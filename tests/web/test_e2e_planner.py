@@ -9,9 +9,6 @@ Needs what tests/web/test_e2e.py needs (skipped otherwise, for the same reasons)
 from __future__ import annotations
 
 import re
-import socket
-import threading
-import time
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -22,8 +19,10 @@ from dronefab.api import ApiSettings
 from dronefab.web import create_service
 from storage import access_world
 
-from .conftest import PASSWORD, World
-from .test_e2e import page  # noqa: F401 (the browser's page, over this module's `served`)
+from .conftest import World
+
+# page: the browser, over this module's own `served`
+from .test_e2e import page, script_problems, serving, sign_in  # noqa: F401
 
 pytestmark = pytest.mark.slow  # a browser per module: not in the quick subset
 
@@ -31,33 +30,14 @@ pytestmark = pytest.mark.slow  # a browser per module: not in the quick subset
 @pytest.fixture(scope="module")
 def served(api_world: World, tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     """The service over the world's store (plans in a test folder), on a loopback port."""
-    import uvicorn
-
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        port = probe.getsockname()[1]
     settings = ApiSettings(plans_dir=tmp_path_factory.mktemp("plans"))
-    app = create_service(api_world.store, settings)
-    server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning"))
-    thread = threading.Thread(target=server.run, daemon=True)
-    thread.start()
-    for _ in range(200):
-        if server.started:
-            break
-        time.sleep(0.05)
-    try:
-        yield f"http://127.0.0.1:{port}"
-    finally:
-        server.should_exit = True
-        thread.join(10)
+    with serving(create_service(api_world.store, settings)) as url:
+        yield url
 
 
-def sign_in(page: Any, user: str) -> None:  # noqa: F811 (the fixture's page, passed on)
-    """Sign in through the form the page was sent to."""
-    assert "/login" in page.url
-    page.fill("input[name=username]", user)
-    page.fill("input[name=password]", PASSWORD)
-    page.keyboard.press("Enter")
+def sign_in_here(page: Any, user: str) -> None:  # noqa: F811 (the fixture's page, passed on)
+    """Sign in, and wait for the page signing in leads to."""
+    sign_in(page, user)
     page.wait_for_load_state()
 
 
@@ -65,14 +45,9 @@ def test_a_planner_plans_and_the_programme_releases(
     page: Any,  # noqa: F811
     tmp_path: Path,
 ) -> None:
-    problems: list[str] = []
-    page.on(
-        "console",
-        lambda m: problems.append(f"{m.text} {m.location}") if m.type == "error" else None,
-    )
-    page.on("pageerror", lambda e: problems.append(str(e)))
+    problems = script_problems(page)
     page.goto("/plans")
-    sign_in(page, "maker-planner")
+    sign_in_here(page, "maker-planner")
     page.wait_for_url("**/plans")
     page.set_input_files("#upload input[type=file]", access_world.scenario_file(tmp_path))
     page.click("#upload button[type=submit]")
@@ -92,7 +67,7 @@ def test_a_planner_plans_and_the_programme_releases(
     assert page.locator("#decision").count() == 0  # not for the one who asked
     page.click("nav button[type=submit]")  # sign out
     page.goto(plan_url)
-    sign_in(page, "prog-admin")
+    sign_in_here(page, "prog-admin")
     page.wait_for_url(plan_url)
     page.click("#decision button[value=approve]")
     page.wait_for_selector("p.done")

@@ -123,8 +123,9 @@ def period_label(horizon: Horizon, period: int) -> str:
 
 
 _ENTITIES = str.maketrans({"&": "&amp;", "<": "&lt;", ">": "&gt;"})
-_CATEGORY_KEYS = ("name", "x", "y", "labels", "legendgrouptitle")
-"""Keys of a trace whose strings are user data shown as labels (axis categories, legend)."""
+_CATEGORY_KEYS = ("name", "x", "y", "labels", "legendgroup", "legendgrouptitle")
+"""Keys of a trace whose strings are user data shown as labels (axis categories, legend), or
+kept in the page as written (a legend group, often an id)."""
 
 
 def inert_label(text: str) -> str:

@@ -109,17 +109,16 @@ def within_figure(customer: str, products: dict[str, Any], period_days: int) -> 
         curve = product.get("within_periods")
         if curve is None:  # a summary made before the curve was kept
             continue
-        group = f"product-{n}"  # not the id: plotly keeps it as it is written
         colour = SITE_COLOURS[n % len(SITE_COLOURS)]
         k = curve["k"]
         figure.add_trace(
             go.Scatter(x=k, y=curve["p10"], mode="lines", line={"width": 0}, showlegend=False,
-                       hoverinfo="skip", legendgroup=group)
+                       hoverinfo="skip", legendgroup=item)
         )  # fmt: skip
         figure.add_trace(
             go.Scatter(x=k, y=curve["p90"], mode="lines", line={"width": 0}, fill="tonexty",
                        fillcolor=_band(colour), showlegend=False, hoverinfo="skip",
-                       legendgroup=group)
+                       legendgroup=item)
         )  # fmt: skip
         hover = [
             f"<b>{escape(item)}</b>, within {period_words(period_days, j)} of due<br>"
@@ -127,7 +126,7 @@ def within_figure(customer: str, products: dict[str, Any], period_days: int) -> 
             for j, m, lo, hi in zip(k, curve["mean"], curve["p10"], curve["p90"], strict=True)
         ]
         figure.add_trace(
-            go.Scatter(x=k, y=curve["mean"], mode="lines+markers", name=item, legendgroup=group,
+            go.Scatter(x=k, y=curve["mean"], mode="lines+markers", name=item, legendgroup=item,
                        line={"color": colour, "width": 2.5}, text=hover,
                        hovertemplate="%{text}<extra></extra>")
         )  # fmt: skip
