@@ -30,7 +30,9 @@ router = APIRouter(include_in_schema=False)
 Text = Annotated[str | None, Query(max_length=200)]
 Field = Annotated[str, Form(max_length=100)]
 Password = Annotated[str, Form(max_length=MAX_PASSWORD)]
-Roles = Annotated[list[str], Form(max_length=len(ROLES))]
+# None inside the Annotated: FastAPI before 0.12x loses a Form() marker wrapped in Optional
+# (the field turns into a query parameter, so the checked boxes never arrive).
+Roles = Annotated[list[str] | None, Form(max_length=len(ROLES))]
 
 
 def _field_labels(_: Any) -> dict[str, str]:
@@ -96,7 +98,7 @@ def add_user(
     name: Field = "",
     organization: Field = "",
     password: Password = "",
-    roles: Roles | None = None,
+    roles: Roles = None,
 ) -> Response:
     """Add a user (the checks of ``dronefab users add``)."""
 
@@ -108,7 +110,7 @@ def add_user(
 
 @router.post("/admin/users/{name}/roles")
 def change_roles(
-    request: Request, caller: PostingCaller, name: str, roles: Roles | None = None
+    request: Request, caller: PostingCaller, name: str, roles: Roles = None
 ) -> Response:
     """Give a user other roles."""
     return _change(request, caller, lambda p, c: readers.set_roles(p, c, name, roles or []), name)
