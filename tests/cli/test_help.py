@@ -133,8 +133,8 @@ def _options() -> Iterator[tuple[str, str, frozenset[str]]]:
     for path, command in COMMANDS.items():
         # the help option is kept apart from the params (typer makes it on first use)
         for p in [*command.params, command.get_help_option(typer.Context(command))]:
-            # a click.Option: older typers make the help option click's own, not a TyperOption
-            if isinstance(p, click.Option):
+            # older typers make the help option a plain click.Option, not a TyperOption
+            if isinstance(p, (TyperOption, click.Option)):
                 names = [*p.opts, *p.secondary_opts]
                 long = next(n for n in names if n.startswith("--"))
                 yield path, long, frozenset(n for n in names if not n.startswith("--"))
