@@ -16,6 +16,7 @@ import yaml
 from dronefab.model import load_scenario
 from dronefab.planning.plan import PlanOptions, plan
 from dronefab.report.bundle import write_linked_reports
+from dronefab.report.html import units
 from dronefab.risk import assess_risk, write_risk
 from dronefab.simulation.output import StressTest, run_stress_test
 
@@ -58,11 +59,6 @@ def _table(text: str) -> dict[str, list[str]]:
     return {row[0]: row for row in rows if row}
 
 
-def _count(units: float) -> str:
-    """A unit count as the page writes it: a fraction of one unit (a mean over runs) is "<1"."""
-    return "<1" if 1e-6 < abs(units) < 0.5 else f"{units:,.0f}"
-
-
 def test_each_ranking_s_top_nodes_are_in_the_summary_in_units(
     analysed: dict[str, Path],
 ) -> None:
@@ -80,13 +76,13 @@ def test_each_ranking_s_top_nodes_are_in_the_summary_in_units(
     expected |= set(risk.index[:TOP])
     assert set(shown) == expected
     for node, row in shown.items():
-        assert row[1] == _count(late.get(node, 0.0))
+        assert row[1] == units(late.get(node, 0.0))
         if node in disrupted.index:
             lost = disrupted.loc[node, "units_lost_mean"]
-            assert row[2].startswith(f"{_count(lost)} (")
+            assert row[2].startswith(f"{units(lost)} (")
         else:
             assert row[2] == "never disrupted"
-        assert row[3].startswith(f"{_count(risk.loc[node, 'lost_units'])} in ")
+        assert row[3].startswith(f"{units(risk.loc[node, 'lost_units'])} in ")
 
 
 def test_a_node_risk_stops_but_the_stress_test_never_disrupts_is_explained(

@@ -30,8 +30,8 @@ router = APIRouter(include_in_schema=False)
 Text = Annotated[str | None, Query(max_length=200)]
 Field = Annotated[str, Form(max_length=100)]
 Password = Annotated[str, Form(max_length=MAX_PASSWORD)]
-# None inside the Annotated: FastAPI before 0.12x loses a Form() marker wrapped in Optional
-# (the field turns into a query parameter, so the checked boxes never arrive).
+# None inside the Annotated: FastAPI 0.118 (the lowest allowed) loses a Form() marker wrapped
+# in Optional (the field turns into a query parameter, so the checked boxes never arrive).
 Roles = Annotated[list[str] | None, Form(max_length=len(ROLES))]
 
 
